@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mbuf pools per NUMA socket, sized from queue depths; NUMA-local memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <numa.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "drivers_internal.h"
+
+#define DEFAULT_DESC 1024
+#define DEFAULT_BURST 32
+#define DEFAULT_CACHE 256
+
+struct tern_mbuf_pool {
+	struct rte_mempool *mp;
+	uint32_t users;  /* ports using it; control path only */
+};
+
+static uint32_t or_default(uint32_t v, uint32_t d)
+{
+	return v != 0 ? v : d;
+}
+
+uint32_t tern_mbuf_pool_size(const struct tern_mbuf_pool_conf *c)
+{
+	uint32_t rx, tx, per_queue, per_worker;
+
+	if (c == NULL)
+		return 0;
+	rx = or_default(c->rx_desc, DEFAULT_DESC);
+	tx = or_default(c->tx_desc, DEFAULT_DESC);
+	/* An RX ring refills as soon as it hands packets out, so packets parked
+	 * in a redistribution ring (up to rx deep) are on top of the ring's. */
+	per_queue = 2 * rx + tx;
+	per_worker = or_default(c->cache, DEFAULT_CACHE) +
+		     2 * or_default(c->burst, DEFAULT_BURST);
+	return (uint32_t)c->nb_ports * c->nb_workers * per_queue +
+	       (uint32_t)c->nb_workers * per_worker + c->extra;
+}
+
+static uint32_t cache_size(const struct tern_mbuf_pool_conf *c, uint32_t n)
+{
+	uint32_t cache = or_default(c->cache, DEFAULT_CACHE);
+
+	/* DPDK refuses a cache above its max or above n / 1.5. */
+	cache = RTE_MIN(cache, (uint32_t)RTE_MEMPOOL_CACHE_MAX_SIZE);
+	return RTE_MIN(cache, n * 2 / 3);
+}
+
+static int pool_error(const char *name, int socket, int err)
+{
+	if (err == EEXIST) {
+		DRV_LOG(ERR, "mbuf pool %s exists: give conf.name a unique value", name);
+		return -EEXIST;
+	}
+	DRV_LOG(ERR, "mbuf pool %s: no hugepage memory on socket %d (%s): run scripts/setup.sh or pass --no-huge",
+		name, socket, rte_strerror(err));
+	return -ENOMEM;
+}
+
+int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *c,
+			  struct tern_mbuf_pool **out)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct tern_mbuf_pool *pool;
+	int socket;
+	uint32_t n;
+
+	if (c == NULL || c->nb_workers == 0 || c->nb_ports == 0) {
+		DRV_LOG(ERR, "mbuf pool conf needs nb_ports and nb_workers >= 1");
+		return -EINVAL;
+	}
+	socket = c->socket >= 0 ? c->socket : (int)rte_socket_id();
+	snprintf(name, sizeof(name), "%s", c->name ? c->name : "tern_pool");
+	if (c->name == NULL)
+		snprintf(name, sizeof(name), "tern_pool_s%d", socket);
+	pool = calloc(1, sizeof(*pool));
+	if (pool == NULL)
+		return -ENOMEM;
+	n = tern_mbuf_pool_size(c);
+	pool->mp = rte_pktmbuf_pool_create(name, n, cache_size(c, n), 0,
+					   or_default(c->data_room, RTE_MBUF_DEFAULT_BUF_SIZE),
+					   socket);
+	if (pool->mp == NULL) {
+		free(pool);
+		return pool_error(name, socket, rte_errno);
+	}
+	*out = pool;
+	return 0;
+}
+
+int tern_mbuf_pool_destroy(struct tern_mbuf_pool *pool)
+{
+	uint32_t in_use;
+
+	if (pool == NULL)
+		return 0;
+	in_use = tern_mbuf_pool_in_use(pool);
+	if (pool->users > 0 || in_use > 0) {
+		DRV_LOG(ERR, "mbuf pool %s: %u mbufs in use, %u ports: free them and destroy the ports first",
+			pool->mp->name, in_use, pool->users);
+		return -EBUSY;
+	}
+	rte_mempool_free(pool->mp);
+	free(pool);
+	return 0;
+}
+
+uint32_t tern_mbuf_pool_in_use(const struct tern_mbuf_pool *pool)
+{
+	return rte_mempool_in_use_count(pool->mp);
+}
+
+struct rte_mempool *tern_mbuf_pool_mempool(const struct tern_mbuf_pool *pool)
+{
+	return pool->mp;
+}
+
+void tern__pool_get(struct tern_mbuf_pool *pool)
+{
+	pool->users++;
+}
+
+void tern__pool_put(struct tern_mbuf_pool *pool)
+{
+	pool->users--;
+}
+
+struct walk_ctx {
+	void (*fn)(const char *, uint32_t, uint32_t, void *);
+	void *arg;
+	unsigned int n;
+};
+
+static void walk_one(struct rte_mempool *mp, void *arg)
+{
+	struct walk_ctx *w = arg;
+
+	w->fn(mp->name, mp->size, rte_mempool_in_use_count(mp), w->arg);
+	w->n++;
+}
+
+unsigned int tern_mbuf_pools_report(void (*fn)(const char *, uint32_t,
+					       uint32_t, void *),
+				    void *arg)
+{
+	struct walk_ctx w = { fn, arg, 0 };
+
+	rte_mempool_walk(walk_one, &w);
+	return w.n;
+}
+
+void *tern_numa_alloc(unsigned int lcore, size_t size)
+{
+	int node = (int)rte_lcore_to_socket_id(lcore);
+	void *p;
+
+	if (numa_available() < 0 || lcore >= RTE_MAX_LCORE)
+		return aligned_alloc(RTE_CACHE_LINE_SIZE,
+				     RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE));
+	p = numa_alloc_onnode(size, node);
+	return p;
+}
+
+void tern_numa_free(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (numa_available() < 0)
+		free(p);
+	else
+		numa_free(p, size);
+}
