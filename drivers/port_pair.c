@@ -13,11 +13,12 @@ static int pair_attach(struct tern_port *p, const char *name,
 {
 	int id;
 
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	/* The ring PMD registers it as a vdev named after the port. */
+	/* The ring PMD registers a vdev "net_ring_<name>"; removal needs it. */
+	snprintf(p->name, sizeof(p->name), "net_ring_%s", name);
 	id = rte_eth_from_rings(name, &rx, 1, &tx, 1, (unsigned int)rte_socket_id());
 	if (id < 0) {
-		DRV_LOG(ERR, "ring port %s: %s", name, rte_strerror(rte_errno));
+		DRV_LOG(ERR, "ring port %s: %s%s", p->name, rte_strerror(rte_errno),
+			rte_errno == EINVAL ? ": is conf.name unique?" : "");
 		return -rte_errno;
 	}
 	p->port_id = (uint16_t)id;
@@ -39,7 +40,7 @@ static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t de
 static int pair_build(const struct tern_port_conf *c, struct tern_port *a,
 		      struct tern_port *b)
 {
-	char base[24], name[RTE_ETH_NAME_MAX_LEN];
+	char base[24], name[24];
 	struct rte_ring *ab, *ba;
 	int rc;
 
@@ -53,9 +54,9 @@ static int pair_build(const struct tern_port_conf *c, struct tern_port *a,
 			base, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	snprintf(name, sizeof(name), "net_ring_%sa", c->name ? c->name : "0");
+	snprintf(name, sizeof(name), "%sa", c->name ? c->name : "0");
 	rc = pair_attach(a, name, ba, ab);
-	snprintf(name, sizeof(name), "net_ring_%sb", c->name ? c->name : "0");
+	snprintf(name, sizeof(name), "%sb", c->name ? c->name : "0");
 	if (rc == 0)
 		rc = pair_attach(b, name, ab, ba);
 	if (rc == 0)
