@@ -77,6 +77,7 @@ struct tern_port {
 	bool tx_shared;        /* nb_txq < nb_workers: TX takes a lock */
 	bool started;
 	bool is_vdev;          /* created by tern: remove on destroy */
+	bool memif_server;
 	enum tern_port_preset preset;
 	uint32_t offloads;
 	uint32_t link_wait_ms;

@@ -64,6 +64,7 @@ struct tern_port *tern__port_alloc(const struct tern_port_conf *c)
 	p->preset = c->preset;
 	p->nb_workers = c->nb_workers;
 	p->link_wait_ms = c->link_wait_ms;
+	p->memif_server = c->memif_server;
 	snprintf(p->iface, sizeof(p->iface), "%s", c->iface ? c->iface : "");
 	snprintf(p->socket, sizeof(p->socket), "%s", c->socket ? c->socket : "");
 	return p;
@@ -304,10 +305,24 @@ timeout:
 	return -ETIMEDOUT;
 }
 
+/* A memif client fails to start until the server's socket exists: retry
+ * for link_wait_ms, so the two sides may start in either order. */
+static int start_dev(struct tern_port *p)
+{
+	int rc = rte_eth_dev_start(p->port_id);
+
+	for (uint32_t waited = 0; rc < 0 && p->preset == TERN_PORT_MEMIF &&
+	     !p->memif_server && waited < p->link_wait_ms; waited += 10) {
+		rte_delay_us_sleep(10 * 1000);
+		rc = rte_eth_dev_start(p->port_id);
+	}
+	return rc;
+}
+
 int tern_port_start(struct tern_port *p)
 {
 	struct rte_eth_link link;
-	int rc = rte_eth_dev_start(p->port_id);
+	int rc = start_dev(p);
 
 	if (rc < 0) {
 		DRV_LOG(ERR, "port %u (%s): start failed (%s)", p->port_id, p->name,
