@@ -86,9 +86,10 @@ struct tern_port {
 	char iface[32];
 	char socket[108];
 	struct tern_mbuf_pool *pool;
-	uint8_t rss_key[TERN_RSS_KEY_MAX];
+	/* Both keys are read as 32-bit words by rte_thash: keep them aligned. */
+	uint8_t rss_key[TERN_RSS_KEY_MAX] __attribute__((aligned(4)));
 	uint8_t rss_key_len;
-	uint8_t rss_key_be[TERN_RSS_KEY_MAX];  /* rte_convert_rss_key() form */
+	uint8_t rss_key_be[TERN_RSS_KEY_MAX] __attribute__((aligned(4))); /* rte_convert_rss_key() form */
 	uint16_t reta_size;                    /* power of two */
 	uint16_t reta[TERN_RETA_MAX];          /* hash -> worker (= queue) */
 	uint64_t link_changes;

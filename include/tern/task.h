@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Tasks: C#'s async methods and Task<T>, as stackful coroutines.
+ *
+ * A task runs a function on its own small stack (from its core's pool, with a
+ * guard page) and may await: only the task waits, the core goes on. A task
+ * spawned from inside a task or a poller of the same core starts at once and
+ * runs until its first await (as a C# async method does); spawned from
+ * anywhere else, or with TERN_TASK_DEFER, it is queued. Its result is an
+ * intptr_t: a value >= 0, or a negative errno for a failure.
+ *
+ * Each task is either awaited (tern_task_await(), or tern_task_future() with
+ * tern_await()) or detached. A detached task that fails goes to its core's
+ * unobserved-failure policy (count and log, a hook, or abort): no failure is
+ * lost silently.
+ *
+ * A task resumes on the core it runs on; it never moves by itself.
+ */
+#ifndef TERN_TASK_H
+#define TERN_TASK_H
+
+#include <tern/common.h>
+#include <tern/cancel.h>
+#include <tern/future.h>
+
+TERN_BEGIN_DECLS
+
+struct tern_sched;
+
+/** A task's function. Its return value is the task's result. */
+typedef intptr_t (*tern_task_fn)(void *arg);
+
+/** A handle on a spawned task: the future of its result. Copy by value. */
+typedef struct tern_task_handle {
+	tern_future_t f;
+} tern_task_t;
+
+enum tern_task_flags {
+	TERN_TASK_DEFER = 1u << 0,    /**< queue, do not start inside spawn */
+	TERN_TASK_DETACHED = 1u << 1, /**< fire and forget; no handle */
+};
+
+/** Smallest and largest stack a task may ask for. */
+#define TERN_STACK_MIN (8u * 1024)
+#define TERN_STACK_MAX (64u * 1024 * 1024)
+
+/** Spawn options. Zeroed fields take their defaults. */
+struct tern_task_opts {
+	const char *name;         /**< copied (31 chars kept); default "task" */
+	size_t stack_size;        /**< 0: the core's default (32 KiB) */
+	struct tern_sched *sched; /**< NULL: the calling thread's core */
+	unsigned flags;           /**< enum tern_task_flags */
+};
+
+/**
+ * Spawns a task running @p fn(@p arg).
+ *
+ * @param opts NULL for all defaults.
+ * @param out receives the handle; may be NULL only with TERN_TASK_DETACHED.
+ *   The caller owns the handle: await it or detach it.
+ * @return 0; -EINVAL: @p fn NULL, stack size outside
+ *   [TERN_STACK_MIN, TERN_STACK_MAX], or @p out NULL without DETACHED;
+ *   -EPERM: no @p opts->sched and the calling thread runs no core;
+ *   -EXDEV: @p opts->sched is running on another thread (cross-core spawn
+ *   goes through that core's inbox); -ENOMEM: no stack could be mapped
+ *   (the log line says whether vm.max_map_count is the limit);
+ *   -ESHUTDOWN: the core is stopping.
+ */
+int tern_task_spawn(tern_task_fn fn, void *arg, const struct tern_task_opts *opts,
+		    tern_task_t *out);
+
+/** The future of @p t's result, for tern_await() and combinators. */
+static inline tern_future_t tern_task_future(tern_task_t t)
+{
+	return t.f;
+}
+
+/**
+ * Awaits @p t's result (the task is consumed: its handle is then stale).
+ * @return as tern_await().
+ */
+static inline intptr_t tern_task_await(tern_task_t t, tern_token_t tok)
+{
+	return tern_await(t.f, tok);
+}
+
+/**
+ * Detaches @p t: nobody will await it; if it fails, the unobserved-failure
+ * policy of its core sees the error.
+ * @return as tern_future_drop().
+ */
+int tern_task_detach(tern_task_t t);
+
+/**
+ * Lets the other ready tasks and the core's pollers run, then resumes.
+ * @return 0; -EPERM outside a task (logged).
+ */
+int tern_yield(void);
+
+/** The calling task's name, or NULL outside a task. */
+const char *tern_task_name(void);
+
+/** True when the caller runs inside a task. */
+bool tern_in_task(void);
+
+TERN_END_DECLS
+#endif

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A core's scheduler: creation, the loop, pollers, the clock, policies.
+ *
+ * One round = every poller once, then ready tasks within the budget. The
+ * budget's time half is checked every 8 tasks: reading the cycle counter per
+ * task would cost more than the switch it guards.
+ */
+#define _GNU_SOURCE /* sched_getcpu, pthread_getattr_np */
+#include <numa.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched_internal.h"
+
+__thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-exec")));
+
+#define DEFAULT_BUDGET_TASKS 64
+#define DEFAULT_BUDGET_US 100
+#define DEFAULT_STACK (32u * 1024)
+#define TIME_CHECK_MASK 7
+
+static int this_node(void)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || numa_available() < 0)
+		return -1;
+	return numa_node_of_cpu(cpu);
+}
+
+static int apply_defaults(struct tern_sched_opts *o)
+{
+	if (!o->budget_tasks)
+		o->budget_tasks = DEFAULT_BUDGET_TASKS;
+	if (!o->budget_us)
+		o->budget_us = DEFAULT_BUDGET_US;
+	if (!o->default_stack_size)
+		o->default_stack_size = DEFAULT_STACK;
+	if (o->default_stack_size < TERN_STACK_MIN || o->default_stack_size > TERN_STACK_MAX)
+		return -EINVAL;
+	if (o->unobserved > TERN_UNOBSERVED_ABORT || o->misuse > TERN_MISUSE_ABORT ||
+	    (o->unobserved == TERN_UNOBSERVED_HOOK && !o->unobserved_hook))
+		return -EINVAL;
+	if (o->unobserved == TERN_UNOBSERVED_DEFAULT)
+		o->unobserved = TERN_UNOBSERVED_LOG;
+	if (o->misuse == TERN_MISUSE_DEFAULT) {
+#ifdef NDEBUG
+		o->misuse = TERN_MISUSE_RETURN;
+#else
+		o->misuse = TERN_MISUSE_ABORT;
+#endif
+	}
+	if (!o->numa_node_set)
+		o->numa_node = this_node();
+	return 0;
+}
+
+int tern_sched_create(const struct tern_sched_opts *opts, struct tern_sched **out)
+{
+	struct tern_sched_opts o = opts ? *opts : (struct tern_sched_opts){ 0 };
+	struct tern_sched *s;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	rc = apply_defaults(&o);
+	if (rc < 0) {
+		tern_log(TERN_LOG_ERR, "tern_sched_create: invalid options");
+		return rc;
+	}
+	s = tern__mem_alloc(sizeof(*s), o.numa_node);
+	if (!s)
+		return -ENOMEM;
+	s->opts = o;
+	strncpy(s->name, o.name ? o.name : "core", sizeof(s->name) - 1);
+	s->opts.name = s->name;
+	s->budget_tasks = o.budget_tasks;
+	s->budget_ns = (uint64_t)o.budget_us * 1000;
+	s->virtual_clock = o.virtual_clock;
+	s->clock_base = tern__cycles();
+	s->live.live_next = s->live.live_prev = &s->live;
+	tern__slab_init(&s->tasks, sizeof(struct tern_task), 64, o.numa_node);
+	tern__slab_init(&s->promises, sizeof(struct tern__promise), 256, o.numa_node);
+	tern__slab_init(&s->cancels, tern__cancel_size(), 64, o.numa_node);
+	s->stacks.node = o.numa_node;
+	tern__wheel_init(&s->wheel, tern_sched_now(s));
+	rc = tern_sched_add_poller(s, &(struct tern_poller){ "timers", tern__wheel_poll, s });
+	if (rc < 0) {
+		tern__mem_free(s, sizeof(*s));
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void tern_sched_destroy(struct tern_sched *s)
+{
+	struct tern_task *t;
+
+	if (!s)
+		return;
+	for (t = s->live.live_next; t != &s->live; t = t->live_next)
+		tern_log(TERN_LOG_WARN, "core %s: task %s never finished (dropped at destroy)",
+			 s->name, t->name);
+	tern__stack_pool_fini(&s->stacks);
+	tern__slab_fini(&s->tasks);
+	tern__slab_fini(&s->promises);
+	tern__slab_fini(&s->cancels);
+	tern__mem_free(s, sizeof(*s));
+}
+
+/* ---- binding a thread to the core ---- */
+
+static int bind(struct tern_sched *s)
+{
+	pthread_attr_t a;
+	void *bottom = NULL;
+	size_t size = 0;
+
+	if (tern__tls_sched == s && s->driven)
+		return 1; /* nested: already bound (run_until_idle inside run) */
+	if (s->driven || tern__tls_sched)
+		return -EBUSY;
+	if (tern__stack_guard_thread_init(&s->altstack) < 0)
+		return -ENOMEM;
+	/* The thread's own stack, for ASan's fiber bookkeeping. */
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		pthread_attr_getstack(&a, &bottom, &size);
+		pthread_attr_destroy(&a);
+	}
+	s->asan_main_bottom = bottom;
+	s->asan_main_size = size;
+	s->driver = pthread_self();
+	s->driven = true;
+	tern__tls_sched = s;
+	return 0;
+}
+
+static void unbind(struct tern_sched *s, int how)
+{
+	if (how == 1)
+		return;
+	tern__stack_guard_thread_fini(s->altstack);
+	s->altstack = NULL;
+	s->driven = false;
+	tern__tls_sched = NULL;
+}
+
+/* ---- the loop ---- */
+
+static bool run_pollers(struct tern_sched *s)
+{
+	bool did = false;
+
+	for (unsigned i = 0; i < s->n_pollers; i++) {
+		if (!s->poller_used[i])
+			continue;
+		s->st.polls++;
+		if (s->pollers[i].poll(s->pollers[i].arg) > 0)
+			did = true;
+	}
+	return did;
+}
+
+static struct tern_task *runq_pop(struct tern_sched *s)
+{
+	struct tern_task *t = s->rq_head;
+
+	if (t) {
+		s->rq_head = t->next;
+		if (!s->rq_head)
+			s->rq_tail = NULL;
+		s->rq_len--;
+	}
+	return t;
+}
+
+static bool run_tasks(struct tern_sched *s)
+{
+	uint64_t start = tern_sched_now(s);
+	uint32_t n = 0;
+	struct tern_task *t;
+
+	while (n < s->budget_tasks && (t = runq_pop(s)) != NULL) {
+		tern__task_resume(s, t);
+		n++;
+		if ((n & TIME_CHECK_MASK) == 0 && tern_sched_now(s) - start > s->budget_ns) {
+			if (s->rq_head)
+				s->st.budget_cut_time++;
+			break;
+		}
+	}
+	if (n == s->budget_tasks && s->rq_head)
+		s->st.budget_cut_tasks++;
+	s->st.tasks_run += n;
+	return n > 0;
+}
+
+static bool round_once(struct tern_sched *s)
+{
+	bool did = run_pollers(s);
+
+	did |= run_tasks(s);
+	s->st.rounds++;
+	return did;
+}
+
+int tern_sched_run(struct tern_sched *s)
+{
+	int b = bind(s);
+
+	if (b < 0)
+		return b;
+	s->stopping = false;
+	while (!s->stopping) {
+		if (!round_once(s))
+			tern__cpu_relax();
+	}
+	s->stopping = false;
+	unbind(s, b);
+	return 0;
+}
+
+int tern_sched_run_once(struct tern_sched *s)
+{
+	int b = bind(s);
+	bool did;
+
+	if (b < 0)
+		return b;
+	did = round_once(s);
+	unbind(s, b);
+	return did ? 1 : 0;
+}
+
+int64_t tern_sched_run_until_idle(struct tern_sched *s, uint64_t max_rounds)
+{
+	int b = bind(s);
+	int64_t rounds = 0;
+
+	if (b < 0)
+		return b;
+	while (!max_rounds || (uint64_t)rounds < max_rounds) {
+		bool did = round_once(s);
+		rounds++;
+		if (!did && !s->rq_head)
+			break;
+	}
+	unbind(s, b);
+	return rounds;
+}
+
+void tern_sched_stop(struct tern_sched *s)
+{
+	s->stopping = true;
+}
+
+int tern_sched_add_poller(struct tern_sched *s, const struct tern_poller *p)
+{
+	if (!s || !p || !p->poll)
+		return -EINVAL;
+	for (unsigned i = 0; i < TERN_MAX_POLLERS; i++) {
+		if (s->poller_used[i])
+			continue;
+		s->pollers[i] = *p;
+		s->poller_used[i] = true;
+		if (i >= s->n_pollers)
+			s->n_pollers = i + 1;
+		return (int)i;
+	}
+	return -ENOSPC;
+}
+
+int tern_sched_remove_poller(struct tern_sched *s, int id)
+{
+	if (!s || id < 0 || id >= TERN_MAX_POLLERS || !s->poller_used[id])
+		return -ENOENT;
+	s->poller_used[id] = false;
+	return 0;
+}
+
+/* ---- clock ---- */
+
+uint64_t tern_sched_now(const struct tern_sched *s)
+{
+	if (s->virtual_clock)
+		return s->vnow;
+	return tern__cycles_to_ns(tern__cycles() - s->clock_base);
+}
+
+int tern_sched_advance(struct tern_sched *s, uint64_t ns)
+{
+	if (!s->virtual_clock)
+		return -ENOTSUP;
+	if (ns > TERN_MAX_DELAY_NS)
+		return -EINVAL;
+	s->vnow += ns;
+	return 0;
+}
+
+void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out)
+{
+	*out = s->st;
+	out->stacks_mapped = s->stacks.mapped;
+	out->timers_live = s->wheel.live;
+	out->timers_fired = s->wheel.fired;
+	out->timers_cascaded = s->wheel.cascaded;
+}
+
+struct tern_sched *tern_sched_current(void)
+{
+	return tern__tls_sched;
+}
+
+/* ---- policies ---- */
+
+int tern__misuse(struct tern_sched *s, int err, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->st.misuse++;
+	tern_log(TERN_LOG_ERR, "%s (caller bug, error %d)", msg, err);
+	if (s->opts.misuse == TERN_MISUSE_ABORT)
+		abort(); /* the debug builds' assertion, by policy */
+	return err;
+}
+
+void tern__unobserved(struct tern_sched *s, const char *name, intptr_t err)
+{
+	s->st.unobserved++;
+	switch (s->opts.unobserved) {
+	case TERN_UNOBSERVED_HOOK:
+		s->opts.unobserved_hook(name, err, s->opts.unobserved_arg);
+		break;
+	case TERN_UNOBSERVED_ABORT:
+		tern_log(TERN_LOG_ERR, "core %s: detached task %s failed: %s (policy: abort)",
+			 s->name, name, strerror((int)-err));
+		abort(); /* asked for by the policy: no failure passes unseen */
+	default:
+		tern_log(TERN_LOG_WARN, "core %s: detached task %s failed: %s", s->name, name,
+			 strerror((int)-err));
+	}
+}
+
+int tern__check_owner(const struct tern_sched *s, const char *what)
+{
+	if (tern__tls_sched == s || !s->driven)
+		return 0;
+	tern_log(TERN_LOG_ERR, "%s: called from a thread that does not drive core %s",
+		 what, s->name);
+	return -EXDEV;
+}
+
+/* ---- block_on ---- */
+
+intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void *arg)
+{
+	struct tern_sched *s;
+	tern_task_t root;
+	intptr_t r;
+	int rc;
+
+	if (tern__tls_sched) {
+		tern_log(TERN_LOG_ERR,
+			 "tern_block_on: called on core %s; blocking a polling core stalls its NIC "
+			 "and every task on it: await the work (tern_await) or spawn it instead",
+			 tern__tls_sched->name);
+		return -EDEADLK;
+	}
+	if (!fn)
+		return -EINVAL;
+	rc = tern_sched_create(opts, &s);
+	if (rc < 0)
+		return rc;
+	rc = tern_task_spawn(fn, arg, &(struct tern_task_opts){ .name = "block_on", .sched = s },
+			     &root);
+	if (rc < 0) {
+		tern_sched_destroy(s);
+		return rc;
+	}
+	rc = bind(s);
+	while (!tern_future_done(root.f)) {
+		if (!round_once(s) && s->wheel.live == 0 && !s->rq_head && s->n_pollers <= 1) {
+			tern_log(TERN_LOG_ERR, "tern_block_on: the task waits for something "
+					       "nothing on this thread can complete");
+			break;
+		}
+	}
+	r = tern_future_done(root.f) ? tern_await(root.f, TERN_TOKEN_NONE) : -EDEADLK;
+	unbind(s, rc);
+	tern_sched_destroy(s);
+	return r;
+}

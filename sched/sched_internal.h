@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sched/ private: the structures behind tasks, records and a core's loop. */
+#ifndef TERN_SCHED_INTERNAL_H
+#define TERN_SCHED_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+
+#include <tern/log.h>
+#include <tern/sched.h>
+
+#include "ctx.h"
+#include "timer_internal.h"
+
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+/* ---- slabs: per-core object pools that never return memory early ---- */
+
+struct tern__slab {
+	size_t obj_size;
+	unsigned per_chunk;
+	int node;
+	void *free;       /* LIFO free list through each object's first word */
+	void **chunks;
+	size_t n_chunks, cap_chunks;
+};
+
+/* Page-granular memory placed on @node (-1: anywhere), zeroed. */
+void *tern__mem_alloc(size_t bytes, int node);
+void tern__mem_free(void *p, size_t bytes);
+
+void tern__slab_init(struct tern__slab *sl, size_t obj_size, unsigned per_chunk, int node);
+void *tern__slab_get(struct tern__slab *sl);
+void tern__slab_put(struct tern__slab *sl, void *obj);
+void tern__slab_fini(struct tern__slab *sl);
+
+/* ---- stacks ---- */
+
+/* Lives in the top bytes of its own mapping, above the usable stack. */
+struct tern__stack {
+	struct tern__stack *next;      /* free list of its class */
+	struct tern__stack *all_next;  /* every mapped stack, for destroy */
+	char *map;                     /* mapping start: the guard page */
+	size_t map_size;
+	size_t size;                   /* usable bytes, a power of two */
+	unsigned cls;
+};
+
+#define TERN__STACK_CLASSES 14     /* 8 KiB .. 64 MiB */
+#define TERN__STACK_GUARD 4096u    /* PROT_NONE page below each stack */
+
+struct tern__stack_pool {
+	struct tern__stack *free[TERN__STACK_CLASSES];
+	struct tern__stack *all;
+	int node;
+	uint64_t mapped;
+};
+
+int tern__stack_get(struct tern__stack_pool *p, size_t size, struct tern__stack **out);
+void tern__stack_put(struct tern__stack_pool *p, struct tern__stack *st);
+void tern__stack_pool_fini(struct tern__stack_pool *p);
+void *tern__stack_top(const struct tern__stack *st);
+/* Installs the process's SIGSEGV handler once; gives the thread an
+ * alternate signal stack. */
+int tern__stack_guard_thread_init(void **altstack);
+void tern__stack_guard_thread_fini(void *altstack);
+
+/* ---- records: completions behind futures ---- */
+
+enum { REC_PROMISE = 1, REC_TASK = 2 };
+enum { REC_PENDING = 0, REC_DONE = 1 };
+
+struct tern__wait;
+
+struct tern__rec {
+	uint32_t version;          /* even while live, odd while in the pool */
+	uint8_t kind;
+	uint8_t state;
+	uint8_t dropped;           /* the consumer gave up: release on completion */
+	uint8_t pad;
+	intptr_t value;
+	struct tern__wait *waiter; /* the one awaiting consumer */
+	struct tern_sched *sched;
+};
+
+/* The slab's free-list link must not overlay the version word. */
+struct tern__promise {
+	void *slab_link;
+	struct tern__rec rec;
+};
+
+/* ---- waits: one record per waiting task, on that task's stack ---- */
+
+struct tern__wait {
+	struct tern_task *task;
+	intptr_t result;
+	/* Unlinks the wait from what it waits on; called before a cancelled
+	 * wait returns, so no completion can arrive afterwards. */
+	void (*withdraw)(struct tern__wait *w);
+	void *obj;
+	struct tern_cancel_reg reg;
+};
+
+/* Suspends the current task until tern__wait_wake(w) or @tok fires.
+ * w->withdraw and w->obj must be set; the wait must already be linked where
+ * its completer finds it. Returns w->result or the token's error. */
+intptr_t tern__wait(struct tern_sched *s, struct tern__wait *w, tern_token_t tok);
+/* Completes a linked wait (the completer has unlinked it): the task becomes
+ * ready with @result. */
+void tern__wait_wake(struct tern__wait *w, intptr_t result);
+
+/* ---- tasks ---- */
+
+enum task_state { TASK_READY, TASK_RUNNING, TASK_WAITING, TASK_DONE };
+
+#define TERN__NAME_LEN 32
+
+struct tern_task {
+	struct tern__ctx ctx;
+	struct tern__ctx *resumer;     /* who to return to when suspending */
+	void *res_bottom;              /* the resumer's stack, for ASan */
+	size_t res_size;
+	struct tern_task *next;        /* run queue */
+	struct tern_task *live_prev, *live_next;
+	struct tern_sched *sched;
+	struct tern__stack *stack;
+	tern_task_fn fn;
+	void *arg;
+	uint8_t state;
+	struct tern__rec rec;
+	char name[TERN__NAME_LEN];
+};
+
+/* ---- the core ---- */
+
+struct tern_sched {
+	/* hot: touched by every switch and every round */
+	struct tern_task *current;
+	struct tern_task *rq_head, *rq_tail;
+	uint64_t rq_len;
+	uint32_t budget_tasks;
+	bool stopping;
+	bool virtual_clock;
+	uint64_t budget_ns;
+	pthread_t driver;              /* valid while driven */
+	bool driven;
+	struct tern__ctx main_ctx;
+	void *asan_main_bottom;
+	size_t asan_main_size;
+
+	struct tern_poller pollers[TERN_MAX_POLLERS];
+	bool poller_used[TERN_MAX_POLLERS];
+	unsigned n_pollers;            /* highest used index + 1 */
+
+	struct tern_sched_stats st;
+	uint64_t vnow;                 /* virtual clock, ns */
+	uint64_t clock_base;           /* cycles at creation */
+
+	struct tern__wheel wheel;
+	struct tern_task live;         /* sentinel of the live-task list */
+	struct tern__slab tasks, promises, cancels;
+	struct tern__stack_pool stacks;
+	void *altstack;
+
+	struct tern_sched_opts opts;
+	char name[TERN__NAME_LEN];
+};
+
+_Static_assert(offsetof(struct tern_sched, main_ctx) <= TERN_CACHE_LINE,
+	       "the loop's hot fields share the first cache line");
+
+/* initial-exec: the default model for PIC code calls __tls_get_addr on
+ * every access, which costs more than a switch. */
+extern __thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-exec")));
+
+static inline void tern__runq_push(struct tern_sched *s, struct tern_task *t)
+{
+	t->state = TASK_READY;
+	t->next = NULL;
+	if (s->rq_tail)
+		s->rq_tail->next = t;
+	else
+		s->rq_head = t;
+	s->rq_tail = t;
+	s->rq_len++;
+}
+
+void tern__task_resume(struct tern_sched *s, struct tern_task *t);
+/* Releases a record to its pool; its version becomes odd. */
+void tern__rec_release(struct tern__rec *r);
+/* Completes a record: wakes its awaiter, or releases it if dropped. */
+void tern__rec_complete(struct tern__rec *r, intptr_t value);
+void tern__unobserved(struct tern_sched *s, const char *name, intptr_t err);
+/* Reports a caller bug by policy; returns @err (or aborts). */
+int tern__misuse(struct tern_sched *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* -EPERM/-EXDEV unless the calling thread drives @s (or nobody does). */
+int tern__check_owner(const struct tern_sched *s, const char *what);
+
+/* Clock: cycles to nanoseconds, calibrated once per process. */
+uint64_t tern__cycles_to_ns(uint64_t cycles);
+uint64_t tern__ns_to_cycles(uint64_t ns);
+
+/* Cancellation sources (cancel.c). */
+void tern__cancel_fini_all(struct tern_sched *s);
+
+#endif

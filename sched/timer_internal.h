@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sched/ private: the per-core timer wheel (see include/tern/timer.h). */
+#ifndef TERN_SCHED_TIMER_INTERNAL_H
+#define TERN_SCHED_TIMER_INTERNAL_H
+
+#include <tern/timer.h>
+
+#define TERN__WHEEL_LEVELS 8
+#define TERN__WHEEL_BITS 6
+#define TERN__WHEEL_SLOTS (1u << TERN__WHEEL_BITS)
+#define TERN__TICK_SHIFT 10 /* 1.024 us ticks */
+
+struct tern__wheel {
+	uint64_t now;                        /* every tick <= now is processed */
+	uint64_t live;                       /* armed timers */
+	uint64_t fired;
+	uint64_t cascaded;
+	uint64_t bitmap[TERN__WHEEL_LEVELS]; /* non-empty slots */
+	struct tern_timer *due;              /* armed at or before now */
+	struct tern_timer *slot[TERN__WHEEL_LEVELS][TERN__WHEEL_SLOTS];
+};
+
+struct tern_sched;
+void tern__wheel_init(struct tern__wheel *w, uint64_t now_ns);
+/* The timers poller: fires what is due by the core's clock. */
+int tern__wheel_poll(void *sched);
+
+size_t tern__cancel_size(void);
+
+#endif
