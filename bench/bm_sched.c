@@ -2,7 +2,9 @@
 /*
  * sched/ microbenchmarks. Names are fixed: the CI perf job tracks them.
  * Round trips count as one iteration: BM_switch_baseline is A->B->A over the
- * bare switch below, BM_yield_roundtrip is task->core->task.
+ * bare switch below; BM_yield_roundtrip is one task yielding and being
+ * resumed; BM_yield_pingpong is two tasks yielding to each other (A->B->A,
+ * two real switches).
  */
 #include <tern/tern.h>
 
@@ -122,6 +124,39 @@ static void bm_yield_roundtrip(struct tern_bench *b)
 	run_on_core(b, yield_loop);
 }
 TERN_BENCH(bm_yield_roundtrip, "BM_yield_roundtrip");
+
+/* Two tasks yielding to each other: every yield is a real switch (the core
+ * hands itself from one task to the other), so this is the switching cost
+ * that BM_yield_roundtrip, with one task and nothing else ready, avoids. */
+static volatile int pingpong_stop;
+
+static intptr_t pong(void *arg)
+{
+	while (!pingpong_stop)
+		tern_yield();
+	return 0;
+}
+
+static intptr_t pingpong_loop(void *arg)
+{
+	struct tern_bench *b = ((struct bm_arg *)arg)->b;
+	tern_task_t peer;
+
+	pingpong_stop = 0;
+	tern_task_spawn(pong, NULL, NULL, &peer);
+	uint64_t n = tern_bench_start(b);
+	for (uint64_t i = 0; i < n; i++)
+		tern_yield();
+	tern_bench_stop(b);
+	pingpong_stop = 1;
+	return tern_task_await(peer, TERN_TOKEN_NONE);
+}
+
+static void bm_yield_pingpong(struct tern_bench *b)
+{
+	run_on_core(b, pingpong_loop);
+}
+TERN_BENCH(bm_yield_pingpong, "BM_yield_pingpong");
 
 /* A function returning a future completed synchronously: C#'s ValueTask
  * fast path, which the common case of every awaiting call takes. */

@@ -20,7 +20,6 @@ __thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-ex
 #define DEFAULT_BUDGET_TASKS 64
 #define DEFAULT_BUDGET_US 100
 #define DEFAULT_STACK (32u * 1024)
-#define TIME_CHECK_MASK 7
 
 static int this_node(void)
 {
@@ -165,38 +164,30 @@ static bool run_pollers(struct tern_sched *s)
 	return did;
 }
 
-static struct tern_task *runq_pop(struct tern_sched *s)
-{
-	struct tern_task *t = s->rq_head;
-
-	if (t) {
-		s->rq_head = t->next;
-		if (!s->rq_head)
-			s->rq_tail = NULL;
-		s->rq_len--;
-	}
-	return t;
-}
-
 static bool run_tasks(struct tern_sched *s)
 {
-	uint64_t start = tern_sched_now(s);
-	uint32_t n = 0;
+	uint64_t before = s->st.tasks_run;
 	struct tern_task *t;
 
-	while (n < s->budget_tasks && (t = runq_pop(s)) != NULL) {
+	s->budget_left = s->budget_tasks;
+	s->round_start = tern_sched_now(s);
+	s->cut_by_time = false;
+	/* Each resumption may hand the core on to further ready tasks; they
+	 * all draw on this one budget. */
+	while ((t = s->rq_head) != NULL && tern__budget_take(s)) {
+		tern__runq_pop(s);
 		tern__task_resume(s, t);
-		n++;
-		if ((n & TIME_CHECK_MASK) == 0 && tern_sched_now(s) - start > s->budget_ns) {
-			if (s->rq_head)
-				s->st.budget_cut_time++;
-			break;
-		}
 	}
-	if (n == s->budget_tasks && s->rq_head)
-		s->st.budget_cut_tasks++;
-	s->st.tasks_run += n;
-	return n > 0;
+	if (s->rq_head) {
+		if (s->cut_by_time)
+			s->st.budget_cut_time++;
+		else
+			s->st.budget_cut_tasks++;
+	}
+	/* No hand-offs while pollers run: a task a poller spawns returns to
+	 * the poller when it first waits. */
+	s->budget_left = 0;
+	return s->st.tasks_run != before;
 }
 
 static bool round_once(struct tern_sched *s)
@@ -349,10 +340,8 @@ void tern__unobserved(struct tern_sched *s, const char *name, intptr_t err)
 	}
 }
 
-int tern__check_owner(const struct tern_sched *s, const char *what)
+int tern__wrong_owner(const struct tern_sched *s, const char *what)
 {
-	if (tern__tls_sched == s || !s->driven)
-		return 0;
 	tern_log(TERN_LOG_ERR, "%s: called from a thread that does not drive core %s",
 		 what, s->name);
 	return -EXDEV;

@@ -135,16 +135,24 @@ struct tern_task {
 /* ---- the core ---- */
 
 struct tern_sched {
-	/* hot: touched by every switch and every round */
+	/* Line 0: what every switch and every round touches. */
 	struct tern_task *current;
 	struct tern_task *rq_head, *rq_tail;
-	uint64_t rq_len;
 	uint32_t budget_tasks;
-	bool stopping;
-	bool virtual_clock;
+	uint32_t budget_left;          /* resumptions left this round */
+	uint64_t round_start;          /* ns, for the time budget */
 	uint64_t budget_ns;
-	pthread_t driver;              /* valid while driven */
+	uint64_t vnow;                 /* virtual clock, ns */
+	bool virtual_clock;
+	bool stopping;
+	bool cut_by_time;
 	bool driven;
+	uint32_t pad0;
+
+	/* Line 1 on: colder. */
+	uint64_t rq_len;
+	uint64_t clock_base;           /* cycles at creation */
+	pthread_t driver;              /* valid while driven */
 	struct tern__ctx main_ctx;
 	void *asan_main_bottom;
 	size_t asan_main_size;
@@ -154,8 +162,6 @@ struct tern_sched {
 	unsigned n_pollers;            /* highest used index + 1 */
 
 	struct tern_sched_stats st;
-	uint64_t vnow;                 /* virtual clock, ns */
-	uint64_t clock_base;           /* cycles at creation */
 
 	struct tern__wheel wheel;
 	struct tern_task live;         /* sentinel of the live-task list */
@@ -167,8 +173,9 @@ struct tern_sched {
 	char name[TERN__NAME_LEN];
 };
 
-_Static_assert(offsetof(struct tern_sched, main_ctx) <= TERN_CACHE_LINE,
-	       "the loop's hot fields share the first cache line");
+_Static_assert(offsetof(struct tern_sched, rq_len) == TERN_CACHE_LINE,
+	       "the loop's hot fields fill exactly the first cache line");
+
 
 /* initial-exec: the default model for PIC code calls __tls_get_addr on
  * every access, which costs more than a switch. */
@@ -187,6 +194,37 @@ static inline void tern__runq_push(struct tern_sched *s, struct tern_task *t)
 }
 
 void tern__task_resume(struct tern_sched *s, struct tern_task *t);
+static inline struct tern_task *tern__runq_pop(struct tern_sched *s)
+{
+	struct tern_task *t = s->rq_head;
+
+	if (t) {
+		s->rq_head = t->next;
+		if (!s->rq_head)
+			s->rq_tail = NULL;
+		s->rq_len--;
+	}
+	return t;
+}
+
+uint64_t tern_sched_now(const struct tern_sched *s);
+
+/* Takes one resumption from the round's budget; false when it is spent.
+ * The time half is checked every 8 resumptions (the clock costs ~11 ns). */
+static inline bool tern__budget_take(struct tern_sched *s)
+{
+	if (s->budget_left == 0)
+		return false;
+	s->budget_left--;
+	s->st.tasks_run++;
+	if (((s->budget_tasks - s->budget_left) & 7) == 0 &&
+	    tern_sched_now(s) - s->round_start > s->budget_ns) {
+		s->budget_left = 0;
+		s->cut_by_time = true;
+	}
+	return true;
+}
+
 /* Releases a record to its pool; its version becomes odd. */
 void tern__rec_release(struct tern__rec *r);
 /* Completes a record: wakes its awaiter, or releases it if dropped. */
@@ -195,8 +233,15 @@ void tern__unobserved(struct tern_sched *s, const char *name, intptr_t err);
 /* Reports a caller bug by policy; returns @err (or aborts). */
 int tern__misuse(struct tern_sched *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* -EPERM/-EXDEV unless the calling thread drives @s (or nobody does). */
-int tern__check_owner(const struct tern_sched *s, const char *what);
+int tern__wrong_owner(const struct tern_sched *s, const char *what);
+
+/* 0 when the calling thread drives @s (or nobody does), else -EXDEV. */
+static inline int tern__check_owner(const struct tern_sched *s, const char *what)
+{
+	if (TERN_LIKELY(tern__tls_sched == s || !s->driven))
+		return 0;
+	return tern__wrong_owner(s, what);
+}
 
 /* Clock: cycles to nanoseconds, calibrated once per process. */
 uint64_t tern__cycles_to_ns(uint64_t cycles);

@@ -24,16 +24,14 @@
 
 _Static_assert(sizeof(struct tern__stack) <= DESC_SIZE, "descriptor fits its slot");
 
+/* Class c holds stacks of TERN_STACK_MIN << c bytes. */
 static unsigned size_class(size_t size, size_t *rounded)
 {
 	unsigned cls = 0;
-	size_t s = TERN_STACK_MIN;
 
-	while (s < size) {
-		s <<= 1;
-		cls++;
-	}
-	*rounded = s;
+	if (size > TERN_STACK_MIN)
+		cls = 64u - (unsigned)__builtin_clzll((size - 1) / TERN_STACK_MIN);
+	*rounded = (size_t)TERN_STACK_MIN << cls;
 	return cls;
 }
 

@@ -53,7 +53,7 @@ static void task_done(struct tern_sched *s, struct tern_task *t)
 
 void tern__task_resume(struct tern_sched *s, struct tern_task *t)
 {
-	struct tern_task *prev = s->current;
+	struct tern_task *prev = s->current, *back;
 	struct tern__ctx *from = prev ? &prev->ctx : &s->main_ctx;
 	void *fake = NULL;
 
@@ -67,19 +67,55 @@ void tern__task_resume(struct tern_sched *s, struct tern_task *t)
 	tern__asan_start(&fake, t->stack->map + TERN__STACK_GUARD, t->stack->size);
 	tern__ctx_switch(from, &t->ctx);
 	tern__asan_finish(fake, NULL, NULL);
+	/* Not always t: tasks resumed by the loop hand the core to each
+	 * other (see leave()), and the last one of the chain comes back. */
+	back = s->current;
 	s->current = prev;
-	if (t->state == TASK_DONE)
-		task_done(s, t);
+	if (back->state == TASK_DONE)
+		task_done(s, back);
 }
 
-/* Switches from the running task @t back to its resumer. */
-static void suspend(struct tern_task *t)
+/*
+ * The running task @t gives up the core (it waits, or yielded and is queued).
+ * If the loop resumed it and the round's budget allows, the next ready task
+ * runs straight away, one switch instead of two through the loop's context;
+ * if that next task is @t itself, nothing switches at all. Otherwise @t
+ * returns to its resumer: the loop (budget spent: pollers are due) or the
+ * task that spawned it and waits for it to first suspend.
+ */
+static void leave(struct tern_sched *s, struct tern_task *t)
 {
+	struct tern_task *next = s->rq_head;
 	void *fake = NULL;
 
-	tern__asan_start(&fake, t->res_bottom, t->res_size);
-	tern__ctx_switch_out(&t->ctx, t->resumer);
+	if (t->resumer == &s->main_ctx && next && tern__budget_take(s)) {
+		tern__runq_pop(s);
+		next->state = TASK_RUNNING;
+		if (next == t)
+			return;
+		next->resumer = &s->main_ctx;
+		if (TERN__ASAN) {
+			next->res_bottom = s->asan_main_bottom;
+			next->res_size = s->asan_main_size;
+		}
+		s->current = next;
+		tern__asan_start(&fake, next->stack->map + TERN__STACK_GUARD, next->stack->size);
+		tern__ctx_switch(&t->ctx, &next->ctx);
+	} else {
+		tern__asan_start(&fake, t->res_bottom, t->res_size);
+		tern__ctx_switch_out(&t->ctx, t->resumer);
+	}
 	tern__asan_finish(fake, NULL, NULL);
+}
+
+/* strncpy would zero-fill the whole buffer on every spawn (a fifth of
+ * spawn+await's instructions): copy just the name and its terminator. */
+static void copy_name(char *dst, const char *src)
+{
+	size_t n = strnlen(src, TERN__NAME_LEN - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static struct tern_sched *target_sched(const struct tern_task_opts *o)
@@ -99,8 +135,8 @@ static int check_spawn(tern_task_fn fn, const struct tern_task_opts *o, tern_tas
 				       "pass opts.sched or call tern_block_on()");
 		return -EPERM;
 	}
-	if (s->driven && !pthread_equal(s->driver, pthread_self()))
-		return -EXDEV;
+	if (s != tern__tls_sched && s->driven)
+		return -EXDEV; /* driven by another thread */
 	if (s->stopping)
 		return -ESHUTDOWN;
 	*stack = o && o->stack_size ? o->stack_size : s->opts.default_stack_size;
@@ -136,8 +172,7 @@ int tern_task_spawn(tern_task_fn fn, void *arg, const struct tern_task_opts *o,
 	t->sched = s;
 	t->fn = fn;
 	t->arg = arg;
-	strncpy(t->name, o && o->name ? o->name : "task", sizeof(t->name) - 1);
-	t->name[sizeof(t->name) - 1] = '\0';
+	copy_name(t->name, o && o->name ? o->name : "task");
 	t->rec = (struct tern__rec){
 		.version = (t->rec.version | 1) + 1, .kind = REC_TASK, .sched = s,
 		.dropped = !!(flags & TERN_TASK_DETACHED),
@@ -172,7 +207,7 @@ int tern_yield(void)
 		return -EPERM;
 	}
 	tern__runq_push(s, t);
-	suspend(t);
+	leave(s, t);
 	return 0;
 }
 
@@ -213,7 +248,7 @@ intptr_t tern__wait(struct tern_sched *s, struct tern__wait *w, tern_token_t tok
 		return rc;
 	}
 	t->state = TASK_WAITING;
-	suspend(t);
+	leave(s, t);
 	return w->result;
 }
 
