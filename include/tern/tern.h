@@ -10,5 +10,6 @@
 #include <tern/task.h>
 #include <tern/sched.h>
 #include <tern/timer.h>
+#include <tern/sync.h>
 
 #endif
