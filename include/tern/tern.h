@@ -11,5 +11,6 @@
 #include <tern/sched.h>
 #include <tern/timer.h>
 #include <tern/sync.h>
+#include <tern/chan.h>
 
 #endif
