@@ -31,8 +31,24 @@ void *tern__mem_alloc(size_t bytes, int node);
 void tern__mem_free(void *p, size_t bytes);
 
 void tern__slab_init(struct tern__slab *sl, size_t obj_size, unsigned per_chunk, int node);
-void *tern__slab_get(struct tern__slab *sl);
-void tern__slab_put(struct tern__slab *sl, void *obj);
+void *tern__slab_grow_get(struct tern__slab *sl);
+
+/* Fast path inline; growing the pool is out of line. */
+static inline void *tern__slab_get(struct tern__slab *sl)
+{
+	void *obj = sl->free;
+
+	if (TERN_UNLIKELY(!obj))
+		return tern__slab_grow_get(sl);
+	sl->free = *(void **)obj;
+	return obj;
+}
+
+static inline void tern__slab_put(struct tern__slab *sl, void *obj)
+{
+	*(void **)obj = sl->free;
+	sl->free = obj;
+}
 void tern__slab_fini(struct tern__slab *sl);
 
 /* ---- stacks ---- */
@@ -57,10 +73,41 @@ struct tern__stack_pool {
 	uint64_t mapped;
 };
 
-int tern__stack_get(struct tern__stack_pool *p, size_t size, struct tern__stack **out);
-void tern__stack_put(struct tern__stack_pool *p, struct tern__stack *st);
+int tern__stack_map(struct tern__stack_pool *p, size_t size, struct tern__stack **out);
 void tern__stack_pool_fini(struct tern__stack_pool *p);
-void *tern__stack_top(const struct tern__stack *st);
+
+/* Class c holds stacks of TERN_STACK_MIN << c bytes. */
+static inline unsigned tern__stack_class(size_t size)
+{
+	if (size <= TERN_STACK_MIN)
+		return 0;
+	return 64u - (unsigned)__builtin_clzll((size - 1) / TERN_STACK_MIN);
+}
+
+/* The warmest free stack of @size's class; mapping a new one is out of line. */
+static inline int tern__stack_get(struct tern__stack_pool *p, size_t size,
+				  struct tern__stack **out)
+{
+	struct tern__stack *st = p->free[tern__stack_class(size)];
+
+	if (TERN_UNLIKELY(!st))
+		return tern__stack_map(p, size, out);
+	p->free[st->cls] = st->next;
+	*out = st;
+	return 0;
+}
+
+static inline void tern__stack_put(struct tern__stack_pool *p, struct tern__stack *st)
+{
+	st->next = p->free[st->cls];
+	p->free[st->cls] = st;
+}
+
+/* The descriptor sits at the top of its stack: the stack grows down from it. */
+static inline void *tern__stack_top(const struct tern__stack *st)
+{
+	return (void *)st;
+}
 /* Installs the process's SIGSEGV handler once; gives the thread an
  * alternate signal stack. */
 int tern__stack_guard_thread_init(void **altstack);

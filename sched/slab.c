@@ -60,23 +60,11 @@ static int grow(struct tern__slab *sl)
 	return 0;
 }
 
-void *tern__slab_get(struct tern__slab *sl)
+void *tern__slab_grow_get(struct tern__slab *sl)
 {
-	void *obj = sl->free;
-
-	if (TERN_UNLIKELY(!obj)) {
-		if (grow(sl) < 0)
-			return NULL;
-		obj = sl->free;
-	}
-	sl->free = *(void **)obj;
-	return obj;
-}
-
-void tern__slab_put(struct tern__slab *sl, void *obj)
-{
-	*(void **)obj = sl->free;
-	sl->free = obj;
+	if (grow(sl) < 0)
+		return NULL;
+	return tern__slab_get(sl);
 }
 
 void tern__slab_fini(struct tern__slab *sl)

@@ -24,17 +24,6 @@
 
 _Static_assert(sizeof(struct tern__stack) <= DESC_SIZE, "descriptor fits its slot");
 
-/* Class c holds stacks of TERN_STACK_MIN << c bytes. */
-static unsigned size_class(size_t size, size_t *rounded)
-{
-	unsigned cls = 0;
-
-	if (size > TERN_STACK_MIN)
-		cls = 64u - (unsigned)__builtin_clzll((size - 1) / TERN_STACK_MIN);
-	*rounded = (size_t)TERN_STACK_MIN << cls;
-	return cls;
-}
-
 static int map_stack(struct tern__stack_pool *p, size_t size, unsigned cls,
 		     struct tern__stack **out)
 {
@@ -72,29 +61,11 @@ static int map_stack(struct tern__stack_pool *p, size_t size, unsigned cls,
 	return 0;
 }
 
-int tern__stack_get(struct tern__stack_pool *p, size_t size, struct tern__stack **out)
+int tern__stack_map(struct tern__stack_pool *p, size_t size, struct tern__stack **out)
 {
-	size_t rounded;
-	unsigned cls = size_class(size, &rounded);
-	struct tern__stack *st = p->free[cls];
+	unsigned cls = tern__stack_class(size);
 
-	if (TERN_LIKELY(st != NULL)) {
-		p->free[cls] = st->next;
-		*out = st;
-		return 0;
-	}
-	return map_stack(p, rounded, cls, out);
-}
-
-void tern__stack_put(struct tern__stack_pool *p, struct tern__stack *st)
-{
-	st->next = p->free[st->cls];
-	p->free[st->cls] = st;
-}
-
-void *tern__stack_top(const struct tern__stack *st)
-{
-	return (void *)st;
+	return map_stack(p, (size_t)TERN_STACK_MIN << cls, cls, out);
 }
 
 void tern__stack_pool_fini(struct tern__stack_pool *p)
