@@ -98,7 +98,10 @@ int tern_task_detach(tern_task_t t);
  */
 int tern_yield(void);
 
-/** The calling task's name, or NULL outside a task. */
+/**
+ * The calling task's name, or NULL outside a task. The string belongs to the
+ * task: valid until the task ends; copy it to keep it longer.
+ */
 const char *tern_task_name(void);
 
 /** True when the caller runs inside a task. */
