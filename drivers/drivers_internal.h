@@ -93,6 +93,7 @@ struct tern_port {
 	uint16_t reta_size;                    /* power of two */
 	uint16_t reta[TERN_RETA_MAX];          /* hash -> worker (= queue) */
 	uint64_t link_changes;
+	uint64_t link_restarts;    /* memif client: stop + start to reconnect */
 	bool link_up;
 	uint64_t stop_flushed;
 	struct rte_ring **rd_rings;        /* per worker: packets it owns */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -281,61 +283,127 @@ int tern_port_create(const struct tern_port_conf *conf, struct tern_port **out)
 	return 0;
 }
 
-static int wait_link(struct tern_port *p)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Polls the link every 10 ms until it is up or deadline (ms) passed. */
+static bool link_up_by(uint16_t port_id, uint64_t deadline)
 {
 	struct rte_eth_link link = { 0 };
 
-	for (uint32_t waited = 0;; waited += 10) {
-		if (rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
+	for (;;) {
+		if (rte_eth_link_get_nowait(port_id, &link) == 0 &&
 		    link.link_status == RTE_ETH_LINK_UP)
-			break;
-		if (waited >= p->link_wait_ms)
-			goto timeout;
+			return true;
+		if (now_ms() >= deadline)
+			return false;
 		rte_delay_us_sleep(10 * 1000);
 	}
-	p->link_up = true;
-	return 0;
-timeout:
+}
+
+static void log_link_timeout(const struct tern_port *p)
+{
 	if (p->preset == TERN_PORT_MEMIF)
 		DRV_LOG(ERR, "memif peer on %s never connected within %u ms: start the other side",
 			p->socket, p->link_wait_ms);
 	else
 		DRV_LOG(ERR, "port %u (%s): link still down after %u ms: check the cable or peer",
 			p->port_id, p->name, p->link_wait_ms);
-	return -ETIMEDOUT;
 }
 
-/* A memif client fails to start until the server's socket exists: retry
- * for link_wait_ms, so the two sides may start in either order. */
-static int start_dev(struct tern_port *p)
+/* Polls every 10 ms until the server's socket file exists or deadline. */
+static bool socket_by(const char *path, uint64_t deadline)
 {
-	int rc = rte_eth_dev_start(p->port_id);
-
-	for (uint32_t waited = 0; rc < 0 && p->preset == TERN_PORT_MEMIF &&
-	     !p->memif_server && waited < p->link_wait_ms; waited += 10) {
+	while (access(path, F_OK) != 0) {
+		if (now_ms() >= deadline)
+			return false;
 		rte_delay_us_sleep(10 * 1000);
-		rc = rte_eth_dev_start(p->port_id);
 	}
+	return true;
+}
+
+/*
+ * The 22.11 memif client connects once per rte_eth_dev_start and never
+ * retries: connect() fails while the server's socket is missing (or bound
+ * but not yet listening), and a server that exists but is not started yet
+ * answers "ID not found" and drops the client, whose link then stays down
+ * for good. So: wait for the socket, start, give the handshake a slice,
+ * and stop + start again until the deadline. Slices double (up to 1 s) so
+ * a slow peer is not cut off mid-handshake every time. Returns 0 when
+ * started (link up, or down at the deadline: the caller reports it),
+ * -ETIMEDOUT when no start succeeded by the deadline.
+ */
+static int memif_client_start(struct tern_port *p, uint64_t deadline)
+{
+	uint32_t slice = 50;
+
+	for (;;) {
+		bool started = socket_by(p->socket, deadline) &&
+			       rte_eth_dev_start(p->port_id) == 0;
+		uint64_t now = now_ms();
+
+		if (started && link_up_by(p->port_id, RTE_MIN(now + slice, deadline)))
+			return 0;
+		if (now_ms() >= deadline)
+			return started ? 0 : -ETIMEDOUT;
+		if (started)
+			rte_eth_dev_stop(p->port_id);
+		else
+			rte_delay_us_sleep(10 * 1000);
+		p->link_restarts++;
+		DRV_LOG(DEBUG, "memif client on %s: no link yet (server not started?): reconnecting",
+			p->socket);
+		slice = RTE_MIN(slice * 2, 1000u);
+	}
+}
+
+static int start_dev(struct tern_port *p, uint64_t deadline)
+{
+	int rc;
+
+	if (p->preset == TERN_PORT_MEMIF && !p->memif_server && p->link_wait_ms > 0)
+		rc = memif_client_start(p, deadline);
+	else
+		rc = rte_eth_dev_start(p->port_id);
+	if (rc == -ETIMEDOUT)
+		log_link_timeout(p);
+	else if (rc < 0 && p->preset == TERN_PORT_MEMIF && !p->memif_server)
+		DRV_LOG(ERR, "memif client: cannot connect to %s: start the server first or set conf.link_wait_ms to wait for it",
+			p->socket);
+	else if (rc < 0)
+		DRV_LOG(ERR, "port %u (%s): start failed (%s)", p->port_id, p->name,
+			strerror(-rc));
 	return rc;
 }
 
 int tern_port_start(struct tern_port *p)
 {
+	uint64_t deadline = now_ms() + p->link_wait_ms;
 	struct rte_eth_link link;
-	int rc = start_dev(p);
+	int rc;
 
-	if (rc < 0) {
-		DRV_LOG(ERR, "port %u (%s): start failed (%s)", p->port_id, p->name,
-			strerror(-rc));
+	if (p->started)
+		return 0;
+	rc = start_dev(p, deadline);
+	if (rc < 0)
 		return rc;
-	}
 	p->started = true;
 	p->link_up = rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
 		     link.link_status == RTE_ETH_LINK_UP;
 	rc = tern__rss_program(p);
-	if (rc == 0 && p->link_wait_ms > 0)
-		rc = wait_link(p);
-	return rc;
+	if (rc < 0 || p->link_wait_ms == 0)
+		return rc;
+	p->link_up = link_up_by(p->port_id, deadline);
+	if (!p->link_up) {
+		log_link_timeout(p);
+		return -ETIMEDOUT;
+	}
+	return 0;
 }
 
 int tern_port_stop(struct tern_port *p)

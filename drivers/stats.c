@@ -61,6 +61,7 @@ int tern_port_stats_get(const struct tern_port *p, struct tern_port_stats *out)
 	out->tx_errors = s.oerrors;
 	out->rx_nombuf = s.rx_nombuf;
 	out->sw_stop_flushed = p->stop_flushed;
+	out->link_restarts = p->link_restarts;
 	/* Workers write their own lines; a racy read is fine for counters. */
 	for (uint16_t w = 0; w < p->nb_workers; w++)
 		add_sw(out, &p->sw[w]);
@@ -74,6 +75,7 @@ int tern_port_stats_reset(struct tern_port *p)
 	if (rc == 0 || rc == -ENOTSUP) {
 		memset(p->sw, 0, sizeof(*p->sw) * p->nb_workers);
 		p->stop_flushed = 0;
+		p->link_restarts = 0;
 		rte_eth_xstats_reset(p->port_id);
 	}
 	return rc;

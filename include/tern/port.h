@@ -244,6 +244,8 @@ struct tern_port_stats {
 	uint64_t sw_redirect_cycles;  /* TSC cycles spent hashing and passing */
 	uint64_t sw_stop_flushed;  /* freed from rings by tern_port_stop */
 	uint64_t tx_lock_spins;    /* TX queue shared: times the lock was busy */
+	uint64_t link_restarts;    /* memif client: stop + start while the
+	                              server was missing or not started yet */
 };
 
 /* Sums device and software counters. Returns 0 or -errno. */

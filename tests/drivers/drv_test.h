@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +25,7 @@
 
 #include "tern/eal.h"
 #include "tern/port.h"
+#include "drivers_internal.h"
 
 #define SKIP 77
 
@@ -40,6 +43,83 @@ static inline struct tern_eal *drv_test_eal(const char *name, const char *extra)
 	if (tern_eal_create(argc, argv, &o, &eal) < 0)
 		return NULL;
 	return eal;
+}
+
+/* Removes a directory and the files in it (an EAL runtime dir is flat). */
+static inline void drv_test_rmdir(const char *dir)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_name[0] != '.')
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* Counts (or removes) entries of dir named prefix (exact) or starting with it. */
+static inline int drv_test_files(const char *dir, const char *prefix,
+				 bool exact, bool remove)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (exact ? strcmp(e->d_name, prefix) != 0 :
+			    strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!remove)
+			fprintf(stderr, "left behind: %s\n", path);
+		else if (unlink(path) != 0)
+			drv_test_rmdir(path);
+		n++;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/*
+ * Files an EAL with file prefix "<base>_<pid>" (drv_test_eal) may leave once
+ * destroyed: hugepage files "<prefix>map_*" and the runtime directory.
+ * Returns how many are left (0: clean); with remove, removes them (for a
+ * child that had to be killed).
+ */
+static inline int drv_test_leftovers(const char *base, pid_t pid, bool remove)
+{
+	char prefix[96], huge[112], mnt[256] = "", rt[256];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n = 0;
+
+	snprintf(prefix, sizeof(prefix), "%s_%d", base, (int)pid);
+	snprintf(huge, sizeof(huge), "%smap_", prefix);
+	tern__hugepages_free("/proc/meminfo", "/proc/mounts", mnt, sizeof(mnt));
+	if (mnt[0] != '\0')
+		n += drv_test_files(mnt, huge, false, remove);
+	/* The EAL's runtime dir: /var/run/dpdk for root, else under XDG. */
+	snprintf(rt, sizeof(rt), "%s/dpdk", geteuid() == 0 || xdg == NULL ?
+		 "/var/run" : xdg);
+	return n + drv_test_files(rt, prefix, true, remove);
+}
+
+/* Destroys this process's EAL (from drv_test_eal) and checks it left
+ * nothing behind. Returns 0, or -1 on an error or a leftover file. */
+static inline int drv_test_eal_destroy(struct tern_eal *eal, const char *name)
+{
+	char base[64];
+
+	snprintf(base, sizeof(base), "tern_t_%s", name);
+	if (tern_eal_destroy(eal) < 0)
+		return -1;
+	return drv_test_leftovers(base, getpid(), false) == 0 ? 0 : -1;
 }
 
 /* Builds an Ethernet/IPv4/UDP packet whose payload is seq repeated. */
