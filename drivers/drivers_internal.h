@@ -48,6 +48,14 @@ struct tern_preset {
 
 const struct tern_preset *tern__preset(enum tern_port_preset p);
 
+/*
+ * Probes vdev "name,args" for preset ps and finds its ethdev port. A driver
+ * that is not registered gives -ENOENT and "vdev <driver> not found:
+ * install <package>"; -EEXIST a name in use; -ENODEV any other refusal.
+ */
+int tern__vdev_probe(const struct tern_preset *ps, const char *name,
+		     const char *args, uint16_t *port_id);
+
 /* ---------------------------------------------------------------- ports */
 
 /* Software counters of one worker; written only by that worker. */

@@ -72,20 +72,30 @@ struct tern_port *tern__port_alloc(const struct tern_port_conf *c)
 	return p;
 }
 
-/* A tap name in use would make the PMD join the other tap's queues. */
-static int check_tap_free(const struct tern_port_conf *c)
+/* A tap name in use would make the PMD join the other tap's queues;
+ * af_packet needs an interface that exists. Both named before probing. */
+static int check_iface(const struct tern_port_conf *c)
 {
-	if (c->preset != TERN_PORT_TAP || c->iface == NULL ||
-	    if_nametoindex(c->iface) == 0)
-		return 0;
-	DRV_LOG(ERR, "tap name %s already in use: pick another conf.iface or remove it (ip link del %s)",
-		c->iface, c->iface);
-	return -EEXIST;
+	bool exists = c->iface != NULL && if_nametoindex(c->iface) != 0;
+
+	if (c->preset == TERN_PORT_TAP && exists) {
+		DRV_LOG(ERR, "tap name %s already in use: pick another conf.iface or remove it (ip link del %s)",
+			c->iface, c->iface);
+		return -EEXIST;
+	}
+	if (c->preset == TERN_PORT_AF_PACKET && c->iface != NULL && !exists) {
+		DRV_LOG(ERR, "interface %s not found: af_packet attaches to an existing interface (ip link show)",
+			c->iface);
+		return -ENODEV;
+	}
+	return 0;
 }
 
 static int probe_error(const struct tern_preset *ps, const char *name, int rc)
 {
-	if (rc > 0 || rc == -ENOTSUP || rc == -ENOENT) {
+	/* With no driver registered under the name, no bus claims the device
+	 * string and rte_dev_probe fails with -EFAULT ("failed to parse"). */
+	if (rc > 0 || rc == -EFAULT || rc == -ENOTSUP || rc == -ENOENT) {
 		DRV_LOG(ERR, "vdev %s not found: install %s", ps->driver, ps->package);
 		return -ENOENT;
 	}
@@ -98,10 +108,30 @@ static int probe_error(const struct tern_preset *ps, const char *name, int rc)
 	return -ENODEV;
 }
 
+int tern__vdev_probe(const struct tern_preset *ps, const char *name,
+		     const char *args, uint16_t *port_id)
+{
+	char devstr[RTE_ETH_NAME_MAX_LEN + 512];
+	int rc;
+
+	if (snprintf(devstr, sizeof(devstr), "%s%s%s", name, args[0] ? "," : "",
+		     args) >= (int)sizeof(devstr))
+		return -E2BIG;
+	rc = rte_dev_probe(devstr);
+	if (rc != 0)
+		return probe_error(ps, name, rc);
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
+		DRV_LOG(ERR, "vdev %s probed but has no ethdev port", name);
+		rte_eal_hotplug_remove("vdev", name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int attach_vdev(struct tern_port *p, const struct tern_port_conf *c)
 {
 	const struct tern_preset *ps = tern__preset(c->preset);
-	char args[512], devstr[RTE_ETH_NAME_MAX_LEN + 512];
+	char args[512];
 	int rc;
 
 	if (c->name != NULL)
@@ -109,21 +139,13 @@ static int attach_vdev(struct tern_port *p, const struct tern_port_conf *c)
 	else
 		snprintf(p->name, sizeof(p->name), "%s_%lx", ps->driver,
 			 (unsigned long)(uintptr_t)p);
-	rc = check_tap_free(c);
+	rc = check_iface(c);
 	if (rc == 0)
 		rc = ps->devargs(c, args, sizeof(args));
-	if (rc < 0)
-		return rc;
-	snprintf(devstr, sizeof(devstr), "%s,%s", p->name, args);
-	rc = rte_dev_probe(devstr);
-	if (rc != 0)
-		return probe_error(ps, p->name, rc);
-	p->is_vdev = true;
-	if (rte_eth_dev_get_port_by_name(p->name, &p->port_id) != 0) {
-		DRV_LOG(ERR, "vdev %s probed but has no ethdev port", p->name);
-		return -ENODEV;
-	}
-	return 0;
+	if (rc == 0)
+		rc = tern__vdev_probe(ps, p->name, args, &p->port_id);
+	p->is_vdev = rc == 0;
+	return rc;
 }
 
 static int attach(struct tern_port *p, const struct tern_port_conf *c)
@@ -372,10 +394,12 @@ static int start_dev(struct tern_port *p, uint64_t deadline)
 		rc = rte_eth_dev_start(p->port_id);
 	if (rc == -ETIMEDOUT)
 		log_link_timeout(p);
-	else if (rc < 0 && p->preset == TERN_PORT_MEMIF && !p->memif_server)
+	else if (rc < 0 && p->preset == TERN_PORT_MEMIF && !p->memif_server) {
+		/* The PMD says -1 whatever went wrong; it logged the cause. */
 		DRV_LOG(ERR, "memif client: cannot connect to %s: start the server first or set conf.link_wait_ms to wait for it",
 			p->socket);
-	else if (rc < 0)
+		rc = -ECONNREFUSED;
+	} else if (rc < 0)
 		DRV_LOG(ERR, "port %u (%s): start failed (%s)", p->port_id, p->name,
 			strerror(-rc));
 	return rc;

@@ -21,7 +21,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	return tern_eal_destroy(eal);
+	return drv_test_eal_destroy(eal, "pci");
 }
 
 static void test_no_pci_device_probed(void **state)

@@ -31,7 +31,19 @@ static int teardown(void **state)
 {
 	int rc = tern_mbuf_pool_destroy(pool);
 
-	return tern_eal_destroy(eal) ?: rc;
+	/* No hugepage file or runtime dir may outlive the EAL. */
+	return drv_test_eal_destroy(eal, "ports") ?: rc;
+}
+
+/* After every test: all mbufs back in the pool, whatever the test did. */
+static int baseline(void **state)
+{
+	uint32_t n = tern_mbuf_pool_in_use(pool);
+
+	if (n == 0)
+		return 0;
+	fprintf(stderr, "%u mbufs still in use after the test\n", n);
+	return -1;
 }
 
 static struct tern_port_conf conf(enum tern_port_preset p, const char *name,
@@ -340,6 +352,74 @@ static void test_memif_peer_never_connects(void **state)
 	assert_int_equal(tern_mbuf_pool_in_use(pool), 0);
 }
 
+static void test_memif_client_never_connects(void **state)
+{
+	struct tern_port_conf c = conf(TERN_PORT_MEMIF, "lonec", 1);
+	char sock[64];
+	struct tern_port *p;
+	struct drv_log l;
+	char *log;
+
+	snprintf(sock, sizeof(sock), "/tmp/tern_t_memifc_%d.sock", (int)getpid());
+	c.socket = sock;
+	c.link_wait_ms = 200;
+	assert_int_equal(tern_port_create(&c, &p), 0);
+	drv_log_begin(&l);
+	assert_int_equal(tern_port_start(p), -ETIMEDOUT);
+	log = drv_log_end(&l);
+	assert_log_has(log, "memif peer on /tmp/tern_t_memifc_");
+	assert_log_has(log, "never connected within 200 ms: start the other side");
+	free(log);
+	tern_port_destroy(p);
+	/* Without a wait, one attempt and an error that says what to do. */
+	c.name = "lonec0";
+	c.link_wait_ms = 0;
+	assert_int_equal(tern_port_create(&c, &p), 0);
+	drv_log_begin(&l);
+	assert_int_equal(tern_port_start(p), -ECONNREFUSED);
+	log = drv_log_end(&l);
+	assert_log_has(log, "start the server first or set conf.link_wait_ms");
+	free(log);
+	tern_port_destroy(p);
+	assert_int_equal(access(sock, F_OK), -1);  /* a client creates no socket */
+}
+
+/* A PMD that is not installed: probe a driver name nobody registers. */
+static void test_vdev_driver_missing(void **state)
+{
+	const struct tern_preset fake = { .driver = "net_tern_nosuch",
+					  .package = "librte-net-tern-nosuch23" };
+	uint16_t id = RTE_MAX_ETHPORTS;
+	struct drv_log l;
+	int rc;
+	char *log;
+
+	drv_log_begin(&l);
+	rc = tern__vdev_probe(&fake, "net_tern_nosuch_0", "", &id);
+	log = drv_log_end(&l);
+	assert_int_equal(rc, -ENOENT);
+	assert_log_has(log, "vdev net_tern_nosuch not found: install librte-net-tern-nosuch23");
+	free(log);
+	assert_int_equal(id, RTE_MAX_ETHPORTS);
+	assert_int_equal(rte_eth_dev_count_avail(), 0);
+}
+
+static void test_af_packet_iface_missing(void **state)
+{
+	struct tern_port_conf c = conf(TERN_PORT_AF_PACKET, "afx", 1);
+	struct tern_port *p;
+	struct drv_log l;
+	char *log;
+
+	c.iface = "tern_nosuch0";
+	drv_log_begin(&l);
+	assert_int_equal(tern_port_create(&c, &p), -ENODEV);
+	log = drv_log_end(&l);
+	assert_log_has(log, "interface tern_nosuch0 not found");
+	free(log);
+	assert_int_equal(rte_eth_dev_count_avail(), 0);
+}
+
 static void test_pool_sizing_and_busy(void **state)
 {
 	struct tern_mbuf_pool_conf pc = { .nb_ports = 1, .nb_workers = 2,
@@ -372,17 +452,20 @@ static void test_numa_alloc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_pair_burst_intact),
-		cmocka_unit_test(test_toeplitz_matches_reference),
-		cmocka_unit_test(test_pick_sport_hashes_back),
-		cmocka_unit_test(test_software_redistribution),
-		cmocka_unit_test(test_null_port),
-		cmocka_unit_test(test_pcap_replay),
-		cmocka_unit_test(test_offloads_stats_xstats),
-		cmocka_unit_test(test_bad_conf_names_field),
-		cmocka_unit_test(test_memif_peer_never_connects),
-		cmocka_unit_test(test_pool_sizing_and_busy),
-		cmocka_unit_test(test_numa_alloc),
+		cmocka_unit_test_teardown(test_ring_pair_burst_intact, baseline),
+		cmocka_unit_test_teardown(test_toeplitz_matches_reference, baseline),
+		cmocka_unit_test_teardown(test_pick_sport_hashes_back, baseline),
+		cmocka_unit_test_teardown(test_software_redistribution, baseline),
+		cmocka_unit_test_teardown(test_null_port, baseline),
+		cmocka_unit_test_teardown(test_pcap_replay, baseline),
+		cmocka_unit_test_teardown(test_offloads_stats_xstats, baseline),
+		cmocka_unit_test_teardown(test_bad_conf_names_field, baseline),
+		cmocka_unit_test_teardown(test_memif_peer_never_connects, baseline),
+		cmocka_unit_test_teardown(test_memif_client_never_connects, baseline),
+		cmocka_unit_test_teardown(test_vdev_driver_missing, baseline),
+		cmocka_unit_test_teardown(test_af_packet_iface_missing, baseline),
+		cmocka_unit_test_teardown(test_pool_sizing_and_busy, baseline),
+		cmocka_unit_test_teardown(test_numa_alloc, baseline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

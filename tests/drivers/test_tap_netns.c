@@ -6,18 +6,7 @@
  * the kernel's ARP request for a DPDK-side address reaches DPDK.
  * Needs root; exits 77 otherwise.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE  /* unshare */
-#endif
-#include <arpa/inet.h>
-#include <errno.h>
-#include <poll.h>
-#include <sched.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-
-#include "drv_test.h"
+#include "drv_netns.h"
 
 #define IFACE "terntap0"
 #define KERNEL_IP 0x0a630001  /* 10.99.0.1, the kernel side */
@@ -26,29 +15,7 @@
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 static struct tern_port *port;
-
-static int sh(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc != 0)
-		fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
-
-/* ioctl, not /sys: sysfs shows the namespace it was mounted in. */
-static int kernel_mac(uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int rc;
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", IFACE);
-	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
-	close(fd);
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return rc;
-}
+static uint32_t base;  /* mbufs the started port holds (RX ring refills) */
 
 static int setup(void **state)
 {
@@ -65,25 +32,30 @@ static int setup(void **state)
 	c.pool = pool;
 	if (tern_port_create(&c, &port) < 0 || tern_port_start(port) < 0)
 		return -1;
-	return sh("ip link set lo up && ip addr add 10.99.0.1/24 dev " IFACE
-		  " && ip link set " IFACE " up && ip -br addr");
+	base = tern_mbuf_pool_in_use(pool);
+	return drv_netns_sh("ip link set lo up && ip addr add 10.99.0.1/24 dev " IFACE
+			    " && ip link set " IFACE " up && ip -br addr");
 }
 
 static int teardown(void **state)
 {
+	int rc;
+
 	tern_port_destroy(port);
-	return tern_mbuf_pool_destroy(pool) ?: tern_eal_destroy(eal);
+	/* Destroying the port gave back its RX ring: the pool must be full. */
+	rc = tern_mbuf_pool_destroy(pool);
+	return drv_test_eal_destroy(eal, "tap") ?: rc;
 }
 
-static int udp_socket(void)
+/* After every test: mbufs in use back at what the started port holds. */
+static int baseline(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9999),
-				 .sin_addr.s_addr = htonl(KERNEL_IP) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	uint32_t n = tern_mbuf_pool_in_use(pool);
 
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
+	if (n == base)
+		return 0;
+	fprintf(stderr, "%u mbufs in use after the test, %u before\n", n, base);
+	return -1;
 }
 
 static void test_dpdk_to_kernel_udp(void **state)
@@ -91,10 +63,11 @@ static void test_dpdk_to_kernel_udp(void **state)
 	struct rte_mempool *mp = tern_mbuf_pool_mempool(pool);
 	struct rte_mbuf *m = drv_test_udp(mp, DPDK_IP, KERNEL_IP, 5555, 9999, 0x5a);
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, void *);
-	struct pollfd pfd = { .fd = udp_socket(), .events = POLLIN };
+	struct pollfd pfd = { .fd = drv_netns_udp(KERNEL_IP, 9999), .events = POLLIN };
 	uint8_t buf[64];
 
-	assert_int_equal(kernel_mac(eh->dst_addr.addr_bytes), 0);
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(drv_netns_mac(IFACE, eh->dst_addr.addr_bytes), 0);
 	tern_port_mac(port, eh->src_addr.addr_bytes);
 	assert_int_equal(tern_port_tx_burst(port, 0, &m, 1), 1);
 	assert_int_equal(poll(&pfd, 1, 2000), 1);
@@ -103,41 +76,16 @@ static void test_dpdk_to_kernel_udp(void **state)
 	close(pfd.fd);
 }
 
-/* Polls up to 2 s for an ARP request asking for DPDK_IP. */
-static bool rx_arp_for_dpdk_ip(void)
-{
-	struct rte_mbuf *pkts[32];
-
-	for (int i = 0; i < 200; i++) {
-		uint16_t n = tern_port_rx_burst(port, 0, pkts, 32);
-		bool found = false;
-
-		for (uint16_t k = 0; k < n; k++) {
-			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[k], void *);
-			struct rte_arp_hdr *arp = (void *)(eh + 1);
-
-			found |= eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
-				 arp->arp_data.arp_tip == RTE_BE32(DPDK_IP);
-		}
-		rte_pktmbuf_free_bulk(pkts, n);
-		if (found)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 static void test_kernel_to_dpdk_arp(void **state)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7777),
 				  .sin_addr.s_addr = htonl(DPDK_IP) };
-	int fd = udp_socket();
-	uint32_t base = tern_mbuf_pool_in_use(pool);
+	int fd = drv_netns_udp(KERNEL_IP, 9998);
 
+	assert_true(fd >= 0);
 	/* Nobody answers the ARP, so the kernel asks again: no race on timing. */
 	assert_int_equal(sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
-	assert_true(rx_arp_for_dpdk_ip());
-	assert_int_equal(tern_mbuf_pool_in_use(pool), base);
+	assert_true(drv_netns_rx_arp(port, DPDK_IP));
 	close(fd);
 }
 
@@ -159,19 +107,14 @@ static void test_tap_name_in_use(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dpdk_to_kernel_udp),
-		cmocka_unit_test(test_kernel_to_dpdk_arp),
-		cmocka_unit_test(test_tap_name_in_use),
+		cmocka_unit_test_teardown(test_dpdk_to_kernel_udp, baseline),
+		cmocka_unit_test_teardown(test_kernel_to_dpdk_arp, baseline),
+		cmocka_unit_test_teardown(test_tap_name_in_use, baseline),
 	};
+	int rc = drv_netns_enter();
 
-	if (geteuid() != 0) {
-		printf("SKIP: needs root to create a network namespace and a tap device\n");
-		return SKIP;
-	}
-	if (unshare(CLONE_NEWNET) != 0) {
-		printf("SKIP: unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return SKIP;
-	}
+	if (rc != 0)
+		return rc;
 	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
 		printf("SKIP: /dev/net/tun not usable: %s\n", strerror(errno));
 		return SKIP;
