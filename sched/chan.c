@@ -225,9 +225,10 @@ static void refill(struct tern_chan *ch)
 	tern__wait_wake(&snd->w, 0);
 }
 
-int tern_chan_try_recv(struct tern_chan *ch, intptr_t *item)
+/* A receive that does not wait: 0, -EAGAIN (empty and open), -EPIPE. */
+static int recv_now(struct tern_chan *ch, intptr_t *item)
 {
-	int rc = check(ch, "tern_chan_try_recv");
+	int rc = check(ch, "tern_chan_recv");
 
 	if (TERN_UNLIKELY(rc < 0))
 		return rc;
@@ -244,10 +245,15 @@ int tern_chan_try_recv(struct tern_chan *ch, intptr_t *item)
 	return ch->closed ? -EPIPE : -EAGAIN;
 }
 
+int tern_chan_try_recv(struct tern_chan *ch, intptr_t *item)
+{
+	return recv_now(ch, item);
+}
+
 intptr_t tern_chan_recv(struct tern_chan *ch, intptr_t *item, tern_token_t tok)
 {
 	struct tern__waiter wt;
-	int rc = tern_chan_try_recv(ch, item);
+	int rc = recv_now(ch, item);
 
 	if (TERN_LIKELY(rc != -EAGAIN))
 		return rc;

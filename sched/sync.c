@@ -20,12 +20,19 @@ struct tern_mutex {
 	struct tern__waitq q;
 };
 
+/* Starts with the layout of struct tern__sem_hot (sync.h), which the
+ * inline fast paths read: q.head is its waiters word. */
 struct tern_sem {
 	struct tern_sched *sched;
 	uint32_t count;
 	uint32_t max;
 	struct tern__waitq q;
 };
+
+_Static_assert(offsetof(struct tern_sem, count) == offsetof(struct tern__sem_hot, count) &&
+	       offsetof(struct tern_sem, max) == offsetof(struct tern__sem_hot, max) &&
+	       offsetof(struct tern_sem, q.head) == offsetof(struct tern__sem_hot, waiters),
+	       "sync.h's inline fast paths see the semaphore's head");
 
 struct tern_event {
 	struct tern_sched *sched;
@@ -194,13 +201,15 @@ int tern_sem_destroy(struct tern_sem *sem)
 	return rc;
 }
 
-int tern_sem_try_acquire(struct tern_sem *sem)
+/* try_acquire, and every check of the acquire's slow path; static so it
+ * inlines (exported functions do not inline into each other under -fPIC). */
+static inline int sem_take(struct tern_sem *sem, const char *what)
 {
 	int rc;
 
 	if (TERN_UNLIKELY(!sem))
-		return null_arg("tern_sem_try_acquire");
-	rc = owner_ok(sem->sched, "tern_sem_try_acquire");
+		return null_arg(what);
+	rc = owner_ok(sem->sched, what);
 	if (TERN_UNLIKELY(rc < 0))
 		return rc;
 	if (!sem->count)
@@ -209,12 +218,19 @@ int tern_sem_try_acquire(struct tern_sem *sem)
 	return 0;
 }
 
-intptr_t tern_sem_acquire(struct tern_sem *sem, tern_token_t tok)
+int tern_sem_try_acquire(struct tern_sem *sem)
+{
+	return sem_take(sem, "tern_sem_try_acquire");
+}
+
+/* The inline tern_sem_acquire() found no free permit on its own core:
+ * every check again, then the wait. */
+intptr_t tern__sem_acquire_slow(struct tern_sem *sem, tern_token_t tok)
 {
 	struct tern__waiter wt;
-	int rc = tern_sem_try_acquire(sem);
+	int rc = sem_take(sem, "tern_sem_acquire");
 
-	if (TERN_LIKELY(rc != -EAGAIN))
+	if (rc != -EAGAIN)
 		return rc;
 	rc = tern__waitq_can_wait(sem->sched, "tern_sem_acquire");
 	if (rc < 0)
@@ -223,23 +239,21 @@ intptr_t tern_sem_acquire(struct tern_sem *sem, tern_token_t tok)
 	return tern__waitq_wait(sem->sched, &sem->q, &wt, tok);
 }
 
-int tern_sem_release(struct tern_sem *sem)
+int tern__sem_release_slow(struct tern_sem *sem)
 {
 	int rc;
 
-	if (TERN_UNLIKELY(!sem))
+	if (!sem)
 		return null_arg("tern_sem_release");
 	rc = owner_ok(sem->sched, "tern_sem_release");
-	if (TERN_UNLIKELY(rc < 0))
+	if (rc < 0)
 		return rc;
-	if (TERN_LIKELY(tern__waitq_empty(&sem->q))) {
-		if (TERN_UNLIKELY(sem->count == sem->max))
-			return tern__misuse(sem->sched, -EOVERFLOW,
-					    "tern_sem_release: count already at max %u", sem->max);
-		sem->count++;
+	if (tern__waitq_wake_one(&sem->q, 0))
 		return 0;
-	}
-	tern__waitq_wake_one(&sem->q, 0);
+	if (sem->count == sem->max)
+		return tern__misuse(sem->sched, -EOVERFLOW,
+				    "tern_sem_release: count already at max %u", sem->max);
+	sem->count++;
 	return 0;
 }
 

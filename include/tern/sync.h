@@ -76,6 +76,25 @@ int tern_mutex_unlock(struct tern_mutex *m);
 
 /* ---- semaphore ---- */
 
+/* Inline fast paths. The semaphore's uncontended acquire and release are
+ * on hot paths (a permit per request), and two out-of-line calls cost twice
+ * a call (bench BM_sem_uncontended), so their common case is inlined here:
+ * the owning core's check, the count, nothing waiting. Everything else goes
+ * to the out-of-line slow path. Internal: this layout may change. */
+extern __thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-exec")));
+
+/** The head of a semaphore, read by the inline fast paths only. */
+struct tern__sem_hot {
+	struct tern_sched *sched;
+	uint32_t count;
+	uint32_t max;
+	const void *waiters;      /* non-NULL while tasks wait */
+};
+
+intptr_t tern__sem_acquire_slow(struct tern_sem *sem, tern_token_t tok);
+int tern__sem_release_slow(struct tern_sem *sem);
+
+
 /** Semaphore options. Zeroed fields take their defaults. */
 struct tern_sem_opts {
 	struct tern_sched *sched; /**< owning core; NULL: the calling thread's */
@@ -96,18 +115,27 @@ int tern_sem_create(const struct tern_sem_opts *opts, struct tern_sem **out);
 int tern_sem_destroy(struct tern_sem *sem);
 
 /**
+ * Takes one permit if one is free.
+ * @return 0; -EAGAIN: none free; -EXDEV; -EINVAL.
+ */
+int tern_sem_try_acquire(struct tern_sem *sem);
+
+/**
  * Takes one permit, waiting in FIFO order when there is none.
  * @return 0 acquired; -ECANCELED / -ETIMEDOUT: @p tok fired first (no
  *   permit taken); -EPERM: it would wait and the caller is not a task;
  *   -EXDEV; -EINVAL: @p sem NULL.
  */
-intptr_t tern_sem_acquire(struct tern_sem *sem, tern_token_t tok);
+static inline intptr_t tern_sem_acquire(struct tern_sem *sem, tern_token_t tok)
+{
+	struct tern__sem_hot *h = (struct tern__sem_hot *)sem;
 
-/**
- * Takes one permit if one is free.
- * @return 0; -EAGAIN: none free; -EXDEV; -EINVAL.
- */
-int tern_sem_try_acquire(struct tern_sem *sem);
+	if (TERN_LIKELY(h && h->sched == tern__tls_sched && h->count)) {
+		h->count--;
+		return 0;
+	}
+	return tern__sem_acquire_slow(sem, tok);
+}
 
 /**
  * Returns one permit: to the oldest waiter if there is one, else to the
@@ -115,7 +143,16 @@ int tern_sem_try_acquire(struct tern_sem *sem);
  * @return 0; -EOVERFLOW: the count is at max (logged; nothing changes);
  *   -EXDEV; -EINVAL.
  */
-int tern_sem_release(struct tern_sem *sem);
+static inline int tern_sem_release(struct tern_sem *sem)
+{
+	struct tern__sem_hot *h = (struct tern__sem_hot *)sem;
+
+	if (TERN_LIKELY(h && h->sched == tern__tls_sched && !h->waiters && h->count < h->max)) {
+		h->count++;
+		return 0;
+	}
+	return tern__sem_release_slow(sem);
+}
 
 /** Free permits now (0 for NULL). */
 uint32_t tern_sem_count(const struct tern_sem *sem);
