@@ -6,29 +6,23 @@
  * BM_ring_raw_rxtx, the same bursts through a bare rte_ring, is the baseline
  * measured in the same run: the difference is what the ethdev layer costs.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE  /* sched_getcpu, pthread affinity */
-#endif
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "bench.h"
-#include "tern/eal.h"
+#include "bm_eal.h"
 #include "tern/port.h"
 
 #define BURST 32
 
 struct bm_env {
-	struct tern_eal *eal;
 	struct tern_mbuf_pool *pool;
 	int err;
+	bool ready;
 };
 
 static struct bm_env env;
@@ -37,29 +31,23 @@ static void bm_env_fini(void)
 {
 	if (tern_mbuf_pool_destroy(env.pool) == 0)
 		env.pool = NULL;
-	tern_eal_destroy(env.eal);
 }
 
-/* One EAL per process, on the current CPU only; the caller's CPU affinity
- * is restored so benchmarks that run after this one are not pinned. */
+/* The shared EAL (bm_eal.h) and one mbuf pool, made once. */
 static int bm_env_get(void)
 {
 	struct tern_mbuf_pool_conf pc = { .name = "bm_drv", .nb_ports = 2,
 					   .nb_workers = 1, .rx_desc = 512,
 					   .tx_desc = 512 };
-	char lcores[16], *argv[] = { "tern-bench", "-l", lcores, "--log-level=warning" };
-	cpu_set_t saved;
 
-	if (env.eal != NULL || env.err != 0)
+	if (env.ready || env.err != 0)
 		return env.err;
-	snprintf(lcores, sizeof(lcores), "%d", sched_getcpu());
-	pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved);
-	env.err = tern_eal_create(4, argv, NULL, &env.eal);
-	pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	env.err = bm_eal_get();
 	if (env.err == 0)
 		env.err = tern_mbuf_pool_create(&pc, &env.pool);
 	if (env.err == 0)
-		atexit(bm_env_fini);
+		atexit(bm_env_fini); /* runs before the EAL's own */
+	env.ready = env.err == 0;
 	return env.err;
 }
 
