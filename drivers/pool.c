@@ -158,16 +158,16 @@ unsigned int tern_mbuf_pools_report(void (*fn)(const char *, uint32_t,
 
 void *tern_numa_alloc(unsigned int lcore, size_t size)
 {
-	int node = (int)rte_lcore_to_socket_id(lcore);
-	void *p;
-
-	if (numa_available() < 0 || lcore >= RTE_MAX_LCORE)
+	/* Checked first: rte_lcore_to_socket_id indexes a table by lcore. */
+	if (lcore >= RTE_MAX_LCORE || size == 0)
+		return NULL;
+	if (numa_available() < 0)
 		return aligned_alloc(RTE_CACHE_LINE_SIZE,
 				     RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE));
-	p = numa_alloc_onnode(size, node);
-	return p;
+	return numa_alloc_onnode(size, (int)rte_lcore_to_socket_id(lcore));
 }
 
+/* Same numa_available() test as the allocation, so the pair always match. */
 void tern_numa_free(void *p, size_t size)
 {
 	if (p == NULL)

@@ -260,13 +260,20 @@ int tern__port_setup(struct tern_port *p, const struct tern_port_conf *c)
 	return rc;
 }
 
-/* mbufs still in a ring-pair ring would leak with it. */
+/* mbufs still in a ring-pair ring would leak with it. The port's counters
+ * die with it, so the drop is logged instead of counted. */
 static void drain_free_ring(struct rte_ring *r)
 {
 	struct rte_mbuf *m;
+	unsigned int n = 0;
 
-	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0)
+	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0) {
 		rte_pktmbuf_free(m);
+		n++;
+	}
+	if (n > 0)
+		DRV_LOG(INFO, "ring %s: %u packets never received, freed at destroy",
+			r->name, n);
 	rte_ring_free(r);
 }
 

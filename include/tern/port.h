@@ -58,12 +58,15 @@ int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *conf,
 			  struct tern_mbuf_pool **out);
 
 /*
- * Frees the pool. Returns 0, or -EBUSY and frees nothing when mbufs are
- * still in use (the leak is logged with the count) or ports still use it.
+ * Frees the pool (NULL: 0). Returns 0, or -EBUSY and frees nothing when
+ * mbufs are still in use (the leak is logged with the count) or ports still
+ * use it.
  */
 int tern_mbuf_pool_destroy(struct tern_mbuf_pool *pool);
 
-/* mbufs allocated and not yet returned (per-core caches count as free). */
+/* mbufs allocated and not yet returned (per-core caches count as free).
+ * A started port's RX ring holds some: compare with a baseline taken after
+ * tern_port_start, or with 0 once the ports are destroyed. */
 uint32_t tern_mbuf_pool_in_use(const struct tern_mbuf_pool *pool);
 
 /* The DPDK mempool, for rte_pktmbuf_alloc(). Owned by the pool. */
@@ -80,8 +83,9 @@ unsigned int tern_mbuf_pools_report(void (*fn)(const char *name, uint32_t size,
 
 /*
  * Allocates size bytes on the NUMA node of lcore (libnuma), for tern's own
- * per-core state. Falls back to ordinary memory on a machine without NUMA.
- * Returns NULL on failure. Free with tern_numa_free(p, size).
+ * per-core state; the caller owns it. Falls back to ordinary cache-aligned
+ * memory on a machine without NUMA. Returns NULL when lcore >= RTE_MAX_LCORE,
+ * size is 0 or memory is short. Free with tern_numa_free(p, size), same size.
  */
 void *tern_numa_alloc(unsigned int lcore, size_t size);
 void tern_numa_free(void *p, size_t size);
@@ -132,8 +136,11 @@ struct tern_port_conf {
  * conf and its strings are copied. Returns 0 with *out set, or:
  * -EINVAL bad conf (message names the field), -ENOENT the PMD is missing
  * ("vdev net_memif not found: install librte-net-memif23") or port_id does
- * not exist, -EEXIST tap name already in use, -ENODEV probe refused by the
- * PMD, -ENOMEM, or the ethdev's error from configure/queue setup.
+ * not exist, -EEXIST tap name already in use or conf.name taken, -ENODEV
+ * af_packet interface missing or probe refused by the PMD, -E2BIG devargs
+ * too long, -ENOMEM, or the ethdev's error from configure/queue setup.
+ * Keeps conf->pool referenced: destroy the port before the pool.
+ * Release with tern_port_destroy(); on failure nothing needs releasing.
  */
 int tern_port_create(const struct tern_port_conf *conf, struct tern_port **out);
 
@@ -145,18 +152,29 @@ int tern_port_pair_create(const struct tern_port_conf *conf,
 			  struct tern_port **a, struct tern_port **b);
 
 /*
- * Starts the port, then waits up to conf->link_wait_ms for link up.
+ * Starts the port, then waits up to conf->link_wait_ms in all for link up
+ * (0: does not wait). A memif client retries within that time: it waits for
+ * the server's socket, and stops and restarts while the server refuses it
+ * (a server not started yet), counting link_restarts. Already started: 0.
  * Returns 0, -ETIMEDOUT when the link stayed down (a memif peer that never
- * connected: the message says which socket), or the ethdev error.
+ * connected: the message says which socket; the port may be started, so
+ * tern_port_stop/destroy as usual), -ECONNREFUSED a memif client with
+ * link_wait_ms 0 found no server, or the ethdev error.
  */
 int tern_port_start(struct tern_port *port);
 
-/* Stops the port; packets in software rings are freed and counted. 0/-errno. */
+/*
+ * Stops the port; packets parked in redistribution rings are freed and
+ * counted in sw_stop_flushed. Workers must have stopped calling the burst
+ * functions. Not started: 0. Returns 0 or the ethdev's -errno.
+ */
 int tern_port_stop(struct tern_port *port);
 
 /*
- * Stops (if needed), closes and removes the port and its vdev. Safe order for
- * memif: stop traffic on all workers first. NULL is a no-op.
+ * Stops (if needed), closes and removes the port and its vdev (a memif
+ * server's socket file goes with it) and drops its hold on the pool. Safe
+ * order for memif: stop traffic on all workers, tern_port_stop on both
+ * sides, then destroy. NULL is a no-op.
  */
 void tern_port_destroy(struct tern_port *port);
 
@@ -167,23 +185,27 @@ uint16_t tern_port_nb_rx_queues(const struct tern_port *port);
 uint16_t tern_port_nb_tx_queues(const struct tern_port *port);
 /* TERN_OFFLOAD_* bits the port granted; compute the rest in software. */
 uint32_t tern_port_offloads(const struct tern_port *port);
-/* The port's MAC address into mac[6]. */
+/* The port's MAC address into mac[6] (zeros if the device has none). */
 void tern_port_mac(const struct tern_port *port, uint8_t mac[6]);
 
 /* ------------------------------------------------------------ data path */
 
 /*
- * Receives up to n packets for worker (0..nb_workers-1); only that worker's
- * core may call it. Returns the count; the caller owns the returned mbufs
- * (free with rte_pktmbuf_free or pass to TX). Never blocks.
+ * Receives up to n packets for worker (0..nb_workers-1, not checked: data
+ * path); only that worker's core may call it. Returns the count; the caller
+ * owns the returned mbufs (free with rte_pktmbuf_free or pass to TX). Never
+ * blocks. With software redistribution, worker 0 must keep polling for the
+ * others to receive; a packet whose owner's ring is full is freed and
+ * counted in sw_redirect_full.
  */
 uint16_t tern_port_rx_burst(struct tern_port *port, uint16_t worker,
 			    struct rte_mbuf **pkts, uint16_t n);
 
 /*
- * Sends up to n packets from worker. Returns k: the first k mbufs now belong
- * to the port (freed after transmission); pkts[k..n-1] stay the caller's, to
- * retry or free. Never blocks.
+ * Sends up to n packets from worker (0..nb_workers-1, not checked). Returns
+ * k: the first k mbufs now belong to the port (freed after transmission);
+ * pkts[k..n-1] stay the caller's, to retry or free: nothing is dropped here.
+ * Never blocks, except on the TX lock when workers share a queue.
  */
 uint16_t tern_port_tx_burst(struct tern_port *port, uint16_t worker,
 			    struct rte_mbuf **pkts, uint16_t n);
@@ -200,7 +222,7 @@ uint32_t tern_port_rss_hash_v4(const struct tern_port *port, uint32_t src_ip,
 			       uint32_t dst_ip, uint16_t src_port,
 			       uint16_t dst_port);
 
-/* Worker that owns a flow of this hash (the redirection table). */
+/* Worker that owns a flow of this hash (the redirection table). Never fails. */
 uint16_t tern_port_rss_worker(const struct tern_port *port, uint32_t hash);
 
 /*
@@ -248,20 +270,24 @@ struct tern_port_stats {
 	                              server was missing or not started yet */
 };
 
-/* Sums device and software counters. Returns 0 or -errno. */
+/* Sums device and software counters into *out. Returns 0 or the ethdev's
+ * -errno (-ENODEV port gone). */
 int tern_port_stats_get(const struct tern_port *port,
 			struct tern_port_stats *out);
 
-/* Per-worker software counters (same fields, device part zero). */
+/* Per-worker software counters (same fields, device part zero).
+ * Returns 0, or -EINVAL when worker >= nb_workers. */
 int tern_port_worker_stats_get(const struct tern_port *port, uint16_t worker,
 			       struct tern_port_stats *out);
 
-/* Clears device and software counters. Returns 0 or -errno. */
+/* Clears device and software counters (software ones even when the device
+ * has no reset: -ENOTSUP). Returns 0 or the ethdev's -errno. */
 int tern_port_stats_reset(struct tern_port *port);
 
 /*
- * Calls fn for each extended statistic of the device (name, value).
- * Returns the number reported, or -errno.
+ * Calls fn for each extended statistic of the device (name, value); name is
+ * valid during the call only. Returns the number reported, -ENOMEM, -EAGAIN
+ * (the set changed between calls: ask again) or the ethdev's -errno.
  */
 int tern_port_xstats_foreach(const struct tern_port *port,
 			     void (*fn)(const char *name, uint64_t value,
