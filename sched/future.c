@@ -35,7 +35,10 @@ void tern__rec_complete(struct tern__rec *r, intptr_t value)
 	r->value = value;
 	if (w) {
 		r->waiter = NULL;
-		tern__wait_wake(w, 0);
+		if (w->wake)
+			w->wake(w); /* a combinator's sub-wait */
+		else
+			tern__wait_wake(w, 0);
 	} else if (r->dropped) {
 		if (value < 0 && r->kind == REC_TASK)
 			tern__unobserved(r->sched, rec_name(r), value);

@@ -147,6 +147,11 @@ struct tern__wait {
 	void (*withdraw)(struct tern__wait *w);
 	void *obj;
 	struct tern_cancel_reg reg;
+	/* NULL for a task's own wait. Set on a combinator's per-future
+	 * sub-wait (combinators.c), which has no task of its own: the
+	 * record's completion calls it instead of waking w->task, and it
+	 * decides when the one waiting task wakes. */
+	void (*wake)(struct tern__wait *w);
 };
 
 /* Suspends the current task until tern__wait_wake(w) or @tok fires.

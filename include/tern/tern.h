@@ -12,5 +12,6 @@
 #include <tern/timer.h>
 #include <tern/sync.h>
 #include <tern/chan.h>
+#include <tern/combinators.h>
 
 #endif
