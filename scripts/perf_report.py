@@ -274,7 +274,7 @@ def plot(figs, out):
     if rows:
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2), dpi=80)
         names = [f["name"] + (f" (pending {f['pending']})" if f.get("pending") else
-                              "" if f["gate"] else " (known miss)") for f in rows]
+                              "" if f["gate"] else " (not gating)") for f in rows]
         vals = [f["value"] / f["max"] if "max" in f else f["min"] / f["value"] for f in rows]
         ax.barh(names, vals, color=[colour.get(f["status"], "grey") for f in rows])
         ax.axvline(1.0, color="black", linestyle="--", linewidth=1)
