@@ -37,7 +37,11 @@ static void fire(struct tern__cancel *c, int err)
 {
 	struct tern_cancel_reg *r;
 
+	if (c->err)
+		return; /* the first error stands (a child cancelled by hand
+			 * stays -ECANCELED when its parent fires later) */
 	c->err = err;
+	tern_token_unregister(&c->parent);
 	tern_timer_cancel(&c->deadline);
 	while ((r = c->regs.next) != &c->regs) {
 		r->prev->next = r->next;
@@ -92,16 +96,19 @@ int tern_cancel_create(tern_cancel_t *out)
 int tern_cancel_create_linked(tern_token_t parent, tern_cancel_t *out)
 {
 	struct tern__cancel *c;
-	int rc = tern_token_status(parent);
+	int rc = make(out, &c);
 
-	if (rc == -ESTALE || rc == -EXDEV)
-		return rc;
-	rc = make(out, &c);
 	if (rc < 0)
 		return rc;
 	rc = tern_token_register(parent, &c->parent, parent_fired);
-	if (rc < 0)
-		c->err = rc; /* parent fired already: born cancelled */
+	if (rc == -ECANCELED || rc == -ETIMEDOUT) {
+		c->err = rc; /* the parent fired already: born cancelled */
+	} else if (rc < 0) {
+		/* a disposed parent, or another core's: no child */
+		tern_cancel_dispose(*out);
+		*out = (tern_cancel_t){ 0 };
+		return rc;
+	}
 	return 0;
 }
 
@@ -143,7 +150,10 @@ int tern_cancel_after(tern_cancel_t cs, uint64_t ns)
 		return rc;
 	if (c->err)
 		return -EALREADY;
-	return tern_timer_arm(&c->deadline, ns);
+	if (ns > TERN_MAX_DELAY_NS)
+		return -EINVAL;
+	/* On the source's own core, whichever thread asks. */
+	return tern__timer_arm(c->sched, &c->deadline, ns);
 }
 
 int tern_cancel_dispose(tern_cancel_t cs)

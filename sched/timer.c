@@ -65,6 +65,28 @@ void tern_timer_init(struct tern_timer *t, tern_timer_fn fn, void *arg)
 	*t = (struct tern_timer){ .fn = fn, .arg = arg };
 }
 
+int tern__timer_arm(struct tern_sched *s, struct tern_timer *t, uint64_t ns)
+{
+	struct tern__wheel *w = &s->wheel;
+	uint64_t now = tern_sched_now(s);
+
+	if (t->armed && t->sched != s)
+		return -EXDEV;
+	if (t->armed) {
+		unfile(w, t);
+	} else {
+		if (!w->live) /* the poll skipped the clock while empty */
+			w->now = now >> TERN__TICK_SHIFT;
+		w->live++;
+	}
+	/* Round up: a timer never fires before its time. */
+	t->expires = (now + ns + (1u << TERN__TICK_SHIFT) - 1) >> TERN__TICK_SHIFT;
+	t->sched = s;
+	t->armed = 1;
+	file(w, t);
+	return 0;
+}
+
 int tern_timer_arm(struct tern_timer *t, uint64_t ns)
 {
 	struct tern_sched *s = tern__tls_sched;
@@ -78,24 +100,18 @@ int tern_timer_arm(struct tern_timer *t, uint64_t ns)
 		tern_log(TERN_LOG_ERR, "tern_timer_arm: the calling thread runs no core");
 		return -EPERM;
 	}
-	if (t->armed && t->sched != s)
-		return -EXDEV;
-	if (t->armed)
-		unfile(&s->wheel, t);
-	else
-		s->wheel.live++;
-	/* Round up: a timer never fires before its time. */
-	t->expires = (tern_sched_now(s) + ns + (1u << TERN__TICK_SHIFT) - 1) >> TERN__TICK_SHIFT;
-	t->sched = s;
-	t->armed = 1;
-	file(&s->wheel, t);
-	return 0;
+	return tern__timer_arm(s, t, ns);
 }
 
 int tern_timer_cancel(struct tern_timer *t)
 {
+	int rc;
+
 	if (!t || !t->armed)
 		return -ENOENT;
+	rc = tern__check_owner(t->sched, "tern_timer_cancel");
+	if (rc < 0)
+		return rc;
 	unfile(&t->sched->wheel, t);
 	t->armed = 0;
 	t->sched->wheel.live--;
@@ -117,6 +133,20 @@ static unsigned fire_list(struct tern__wheel *w, struct tern_timer **head)
 	}
 	w->fired += n;
 	return n;
+}
+
+/* Fires the timers due now. Detached first: one a callback re-arms at delay
+ * 0 lands on the live due list and waits for the next poll, so a poll is
+ * bounded however callbacks re-arm. */
+static unsigned fire_due(struct tern__wheel *w)
+{
+	struct tern_timer *due = w->due;
+
+	if (!due)
+		return 0;
+	w->due = NULL;
+	due->pprev = &due;
+	return fire_list(w, &due);
 }
 
 static void cascade(struct tern__wheel *w, unsigned level, unsigned slot)
@@ -168,7 +198,7 @@ static unsigned advance(struct tern__wheel *w, uint64_t target)
 		} else {
 			/* Timers due exactly now are re-filed as due. */
 			cascade(w, level, digit(tick, level));
-			n += fire_list(w, &w->due);
+			n += fire_due(w);
 		}
 	}
 	return n;
@@ -178,19 +208,17 @@ int tern__wheel_poll(void *arg)
 {
 	struct tern_sched *s = arg;
 	struct tern__wheel *w = &s->wheel;
-	uint64_t target = tern_sched_now(s) >> TERN__TICK_SHIFT;
+	uint64_t target;
 	unsigned n = 0;
 
+	/* An empty wheel costs no clock read (11 ns here); arming catches
+	 * w->now up instead. */
 	if (!w->live)
-		w->now = target > w->now ? target : w->now;
-	else if (target > w->now || w->due) {
-		/* Only timers due before this poll: one armed by a callback
-		 * at delay 0 waits for the next round, so a poll is bounded. */
-		struct tern_timer *due = w->due;
-		w->due = NULL;
-		if (due)
-			due->pprev = &due;
-		n += fire_list(w, &due);
+		return 0;
+	target = tern_sched_now(s) >> TERN__TICK_SHIFT;
+
+	if (target > w->now || w->due) {
+		n += fire_due(w);
 		n += advance(w, target);
 	}
 	return (int)n;

@@ -5,7 +5,9 @@
 
 #include <tern/timer.h>
 
-#define TERN__WHEEL_LEVELS 8
+/* 9 levels x 6 bits = 54 bits of 1.024 us ticks: the whole 64-bit ns range,
+ * so no clock value, virtual or real, can file a timer past the last level. */
+#define TERN__WHEEL_LEVELS 9
 #define TERN__WHEEL_BITS 6
 #define TERN__WHEEL_SLOTS (1u << TERN__WHEEL_BITS)
 #define TERN__TICK_SHIFT 10 /* 1.024 us ticks */
@@ -24,6 +26,8 @@ struct tern_sched;
 void tern__wheel_init(struct tern__wheel *w, uint64_t now_ns);
 /* The timers poller: fires what is due by the core's clock. */
 int tern__wheel_poll(void *sched);
+/* Arms @t on @s's wheel (tern_timer_arm arms on the caller's core). */
+int tern__timer_arm(struct tern_sched *s, struct tern_timer *t, uint64_t ns);
 
 size_t tern__cancel_size(void);
 

@@ -58,7 +58,8 @@ int tern_cancel_create(tern_cancel_t *out);
 /**
  * Makes a source that is cancelled when @p parent is (with the parent's
  * error), or by hand. Disposing the child unlinks it from the parent.
- * @return 0; -EPERM outside a core; -ENOMEM; -ESTALE: @p parent disposed.
+ * @return 0; -EPERM outside a core; -ENOMEM; -ESTALE: @p parent disposed;
+ *   -EXDEV: @p parent belongs to another core. On error no source is made.
  */
 int tern_cancel_create_linked(tern_token_t parent, tern_cancel_t *out);
 
@@ -78,7 +79,8 @@ int tern_cancel(tern_cancel_t c);
  * Arms a deadline: @p c is cancelled with -ETIMEDOUT @p ns nanoseconds from
  * now on the core's clock. Re-arming moves the deadline.
  * @return 0; -EINVAL: @p ns above TERN_MAX_DELAY_NS; -EALREADY: already
- *   cancelled; -ESTALE; -EXDEV; -ENOTSUP: the core runs no timer wheel.
+ *   cancelled; -ESTALE: disposed; -EXDEV: the calling thread does not drive
+ *   @p c's core (the deadline runs on that core's wheel).
  */
 int tern_cancel_after(tern_cancel_t c, uint64_t ns);
 

@@ -4,9 +4,9 @@
  * Timers on each core's hierarchical timer wheel (C#'s Task.Delay, and the
  * clock behind deadlines).
  *
- * The wheel has 8 levels of 64 slots over 1.024 us ticks (2^58 ns of range).
- * Arming and cancelling are O(1); expiring K timers costs O(K) (each timer
- * moves down at most 7 levels), and idle stretches of the clock are skipped
+ * The wheel has 9 levels of 64 slots over 1.024 us ticks (the whole 64-bit
+ * ns range). Arming and cancelling are O(1); expiring K timers costs O(K)
+ * (each timer moves down at most 8 levels), and idle stretches are skipped
  * by slot bitmaps, not walked tick by tick. A timer fires on the first poll
  * at or after its expiry tick: never early, late by at most one tick plus
  * the loop's round time.
@@ -61,7 +61,8 @@ int tern_timer_arm(struct tern_timer *t, uint64_t ns);
 /**
  * Disarms @p t. After it returns the callback will not run (unless it is
  * running now, on this core, and called this).
- * @return 0 disarmed; -ENOENT: not armed (fired already or never armed).
+ * @return 0 disarmed; -ENOENT: not armed (fired already or never armed);
+ *   -EXDEV: armed on a core the calling thread does not drive.
  */
 int tern_timer_cancel(struct tern_timer *t);
 

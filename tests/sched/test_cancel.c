@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Cancellation: before, during and after a wait; deadlines; linked tokens;
  * disposed tokens. Every wait is withdrawn before it returns. */
+#include <pthread.h>
+
 #include "helpers.h"
 
 static tern_promise_t gp;
@@ -303,6 +305,107 @@ static void callbacks_in_order(void **state)
 	end_sched(s);
 }
 
+/* A child cancelled by hand keeps its error when its parent fires later. */
+static intptr_t child_keeps_first_error(void *arg)
+{
+	tern_cancel_t parent, child;
+
+	assert_int_equal(tern_cancel_create(&parent), 0);
+	assert_int_equal(tern_cancel_create_linked(tern_cancel_token(parent), &child), 0);
+	assert_int_equal(tern_cancel(child), 0);
+	assert_int_equal(tern_cancel_after(parent, 1000), 0);
+	assert_int_equal(tern_sleep(5000, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_token_status(tern_cancel_token(parent)), -ETIMEDOUT);
+	assert_int_equal(tern_token_status(tern_cancel_token(child)), -ECANCELED);
+	assert_int_equal(tern_cancel_after(parent, TERN_MAX_DELAY_NS + 1), -EALREADY);
+	assert_int_equal(tern_cancel_dispose(child), 0);
+	assert_int_equal(tern_cancel_dispose(parent), 0);
+	return 0;
+}
+
+static void first_error_stands(void **state)
+{
+	struct tern_sched *s = mk_sched(true);
+	tern_task_t t;
+
+	assert_int_equal(tern_task_spawn(child_keeps_first_error, NULL, &(struct tern_task_opts){ .sched = s }, &t), 0);
+	tern_sched_run_until_idle(s, 100);
+	tern_sched_advance(s, 10000);
+	tern_sched_run_until_idle(s, 100);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	end_sched(s);
+}
+
+/* A parent owned by another core: refused with -EXDEV, no child is made.
+ * Thread A drives the parent's core without a break (tern_sched_run) while
+ * thread B, driving its own core, tries to link to it. */
+static tern_token_t foreign;
+static volatile int parent_ready, linked_done;
+
+static intptr_t link_to_foreign(void *arg)
+{
+	tern_cancel_t c = { 0 };
+
+	assert_int_equal(tern_cancel_create_linked(foreign, &c), -EXDEV);
+	assert_null(c.src);
+	return 0;
+}
+
+static intptr_t owns_parent(void *arg)
+{
+	tern_cancel_t *p = arg;
+
+	assert_int_equal(tern_cancel_create(p), 0);
+	foreign = tern_cancel_token(*p);
+	__atomic_store_n(&parent_ready, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void *thread_b(void *arg)
+{
+	struct tern_sched *other = arg;
+	tern_task_t t;
+
+	while (!__atomic_load_n(&parent_ready, __ATOMIC_ACQUIRE))
+		;
+	assert_int_equal(tern_task_spawn(link_to_foreign, NULL, &(struct tern_task_opts){ .sched = other }, &t), 0);
+	tern_sched_run_until_idle(other, 100);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	__atomic_store_n(&linked_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int stop_when_linked(void *arg)
+{
+	if (__atomic_load_n(&linked_done, __ATOMIC_ACQUIRE))
+		tern_sched_stop(arg);
+	return 0;
+}
+
+static intptr_t dispose_parent(void *arg)
+{
+	return tern_cancel_dispose(*(tern_cancel_t *)arg);
+}
+
+static void foreign_parent_refused(void **state)
+{
+	struct tern_sched *s = mk_sched(false), *other = mk_sched(false);
+	tern_cancel_t parent;
+	pthread_t th;
+	tern_task_t t;
+
+	parent_ready = linked_done = 0;
+	assert_int_equal(tern_task_spawn(owns_parent, &parent, &(struct tern_task_opts){ .sched = s }, &t), 0);
+	assert_true(tern_sched_add_poller(s, &(struct tern_poller){ "stop", stop_when_linked, s }) >= 0);
+	assert_int_equal(pthread_create(&th, NULL, thread_b, other), 0);
+	assert_int_equal(tern_sched_run(s), 0); /* returns once B has tried */
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(run_task(s, dispose_parent, &parent), 0);
+	end_sched(other);
+	end_sched(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +418,8 @@ int main(void)
 		cmocka_unit_test(linked_deadline_propagates),
 		cmocka_unit_test(disposed_tokens),
 		cmocka_unit_test(callbacks_in_order),
+		cmocka_unit_test(first_error_stands),
+		cmocka_unit_test(foreign_parent_refused),
 	};
 
 	return cmocka_run_group_tests_name("sched_cancel", tests, NULL, NULL);

@@ -112,8 +112,8 @@ static void fires_exactly_once_never_early(void **state)
 	tern_sched_stats(s, &st);
 	assert_int_equal(st.timers_live, 0);
 	assert_int_equal(st.timers_fired, NT);
-	/* each timer moves down at most 7 levels */
-	assert_true(st.timers_cascaded <= 7ull * NT);
+	/* each timer moves down at most 8 levels */
+	assert_true(st.timers_cascaded <= 8ull * NT);
 	free(ps);
 	end_sched(s);
 }
@@ -148,7 +148,7 @@ static void expiry_cost_is_o_k(void **state)
 	tern_sched_stats(s, &b);
 	assert_int_equal(b.timers_fired - a.timers_fired, 10);
 	/* only the 10 near timers were moved, at most once per level */
-	assert_true(b.timers_cascaded - a.timers_cascaded <= 10 * 7);
+	assert_true(b.timers_cascaded - a.timers_cascaded <= 10 * 8);
 	for (int i = 0; i < 10000; i++)
 		assert_int_equal(tern_timer_cancel(&ps[i].tm), 0);
 	free(ps);
@@ -205,6 +205,81 @@ static void cancel_rearm_and_bad_input(void **state)
 	end_sched(s);
 }
 
+/* A callback re-arming its timer at delay 0 fires once per poll, also when
+ * the timer came down by a cascade (a poll once looped forever on that). */
+static int rearms;
+static struct tern_timer self_rearm;
+
+static void rearm_zero(struct tern_timer *t)
+{
+	rearms++;
+	assert_int_equal(tern_timer_arm(t, 0), 0);
+}
+
+static int arm_poller(void *arg)
+{
+	if (!tern_timer_armed(&self_rearm) && rearms == 0)
+		assert_int_equal(tern_timer_arm(&self_rearm, 65536), 0); /* level 1 */
+	return 0;
+}
+
+static int arm_far(void *arg)
+{
+	struct probe *p = arg;
+
+	if (!tern_timer_armed(&p->tm) && !p->fired) {
+		p->due_ns = tern_sched_now(cur) + TERN_MAX_DELAY_NS;
+		assert_int_equal(tern_timer_arm(&p->tm, TERN_MAX_DELAY_NS), 0);
+	}
+	return 0;
+}
+
+static void zero_delay_rearm_is_bounded(void **state)
+{
+	struct tern_sched *s = mk_sched(true);
+	int id;
+
+	rearms = 0;
+	tern_timer_init(&self_rearm, rearm_zero, NULL);
+	id = tern_sched_add_poller(s, &(struct tern_poller){ "arm", arm_poller, NULL });
+	tern_sched_run_once(s);
+	tern_sched_remove_poller(s, id);
+	tern_sched_advance(s, 65536);
+	tern_sched_run_once(s);
+	assert_int_equal(rearms, 1);
+	tern_sched_run_once(s);
+	assert_int_equal(rearms, 2);
+	assert_int_equal(tern_timer_cancel(&self_rearm), 0);
+	end_sched(s);
+}
+
+/* Ten years of virtual clock, then a one-year timer: still filed inside
+ * the wheel (it once overflowed past the last level) and fires on time. */
+static void far_clock_stays_in_range(void **state)
+{
+	struct tern_sched *s = mk_sched(true);
+	struct probe p = { 0 };
+	int id;
+
+	cur = s;
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(tern_sched_advance(s, TERN_MAX_DELAY_NS), 0);
+		tern_sched_run_once(s);
+	}
+	tern_timer_init(&p.tm, probe_fired, &p);
+	id = tern_sched_add_poller(s, &(struct tern_poller){ "arm", arm_far, &p });
+	tern_sched_run_once(s);
+	tern_sched_remove_poller(s, id);
+	tern_sched_advance(s, TERN_MAX_DELAY_NS - 1);
+	tern_sched_run_once(s);
+	assert_int_equal(p.fired, 0);
+	tern_sched_advance(s, 2048);
+	tern_sched_run_once(s);
+	assert_int_equal(p.fired, 1);
+	assert_true(p.fired_ns >= p.due_ns);
+	end_sched(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +287,8 @@ int main(void)
 		cmocka_unit_test(fires_exactly_once_never_early),
 		cmocka_unit_test(expiry_cost_is_o_k),
 		cmocka_unit_test(cancel_rearm_and_bad_input),
+		cmocka_unit_test(zero_delay_rearm_is_bounded),
+		cmocka_unit_test(far_clock_stays_in_range),
 	};
 
 	return cmocka_run_group_tests_name("sched_timer", tests, NULL, NULL);
