@@ -59,6 +59,28 @@ static int null_arg(const char *what)
 	return -EINVAL;
 }
 
+/* 0 when @obj (any of the three: each starts with its core) is not NULL
+ * and the calling thread may use it. */
+static int usable(const void *obj, const char *what)
+{
+	if (TERN_UNLIKELY(!obj))
+		return null_arg(what);
+	return owner_ok(*(struct tern_sched *const *)obj, what);
+}
+
+/* Queues the calling task on @q until a release hands it what it waits
+ * for (0), or @tok fires. */
+static intptr_t queue_wait(struct tern_sched *s, struct tern__waitq *q, tern_token_t tok,
+			   const char *what)
+{
+	struct tern__waiter wt;
+	int rc = tern__waitq_can_wait(s, what);
+
+	if (rc < 0)
+		return rc;
+	return tern__waitq_wait(s, q, &wt, tok);
+}
+
 /* Allocates a zeroed object of @size for the core named by @opt_sched. */
 static int make(struct tern_sched *opt_sched, size_t size, const char *what, void **out)
 {
@@ -78,9 +100,10 @@ static int make(struct tern_sched *opt_sched, size_t size, const char *what, voi
 	return 0;
 }
 
-/* What every destroy refuses: another core's caller, waiters, a held lock. */
-static int destroy_check(struct tern_sched *s, const struct tern__waitq *q, bool busy,
-			 const char *what)
+/* Frees @obj of core @s unless it is refused: another core's caller,
+ * waiters, a held lock. NULL is ignored. */
+static int destroy(void *obj, struct tern_sched *s, const struct tern__waitq *q, bool busy,
+		   const char *what)
 {
 	int rc = owner_ok(s, what);
 
@@ -90,6 +113,7 @@ static int destroy_check(struct tern_sched *s, const struct tern__waitq *q, bool
 		tern_log(TERN_LOG_ERR, "%s: %s", what, busy ? "still locked" : "tasks still wait on it");
 		return -EBUSY;
 	}
+	free(obj);
 	return 0;
 }
 
@@ -102,23 +126,12 @@ int tern_mutex_create(const struct tern_mutex_opts *opts, struct tern_mutex **ou
 
 int tern_mutex_destroy(struct tern_mutex *m)
 {
-	int rc;
-
-	if (!m)
-		return 0;
-	rc = destroy_check(m->sched, &m->q, m->locked, "tern_mutex_destroy");
-	if (rc == 0)
-		free(m);
-	return rc;
+	return m ? destroy(m, m->sched, &m->q, m->locked, "tern_mutex_destroy") : 0;
 }
 
 int tern_mutex_trylock(struct tern_mutex *m)
 {
-	int rc;
-
-	if (!m)
-		return null_arg("tern_mutex_trylock");
-	rc = owner_ok(m->sched, "tern_mutex_trylock");
+	int rc = usable(m, "tern_mutex_trylock");
 	if (rc < 0)
 		return rc;
 	if (m->locked)
@@ -130,7 +143,6 @@ int tern_mutex_trylock(struct tern_mutex *m)
 
 intptr_t tern_mutex_lock(struct tern_mutex *m, tern_token_t tok)
 {
-	struct tern__waiter wt;
 	int rc = tern_mutex_trylock(m);
 
 	if (rc != -EBUSY)
@@ -138,21 +150,14 @@ intptr_t tern_mutex_lock(struct tern_mutex *m, tern_token_t tok)
 	if (m->owner && m->owner == m->sched->current)
 		return tern__misuse(m->sched, -EDEADLK, "tern_mutex_lock: task %s holds it already",
 				    m->owner->name);
-	rc = tern__waitq_can_wait(m->sched, "tern_mutex_lock");
-	if (rc < 0)
-		return rc;
 	/* On success unlock made us the owner before waking us. */
-	return tern__waitq_wait(m->sched, &m->q, &wt, tok);
+	return queue_wait(m->sched, &m->q, tok, "tern_mutex_lock");
 }
 
 int tern_mutex_unlock(struct tern_mutex *m)
 {
 	struct tern__waiter *next;
-	int rc;
-
-	if (!m)
-		return null_arg("tern_mutex_unlock");
-	rc = owner_ok(m->sched, "tern_mutex_unlock");
+	int rc = usable(m, "tern_mutex_unlock");
 	if (rc < 0)
 		return rc;
 	if (!m->locked || m->owner != m->sched->current)
@@ -191,25 +196,15 @@ int tern_sem_create(const struct tern_sem_opts *opts, struct tern_sem **out)
 
 int tern_sem_destroy(struct tern_sem *sem)
 {
-	int rc;
-
-	if (!sem)
-		return 0;
-	rc = destroy_check(sem->sched, &sem->q, false, "tern_sem_destroy");
-	if (rc == 0)
-		free(sem);
-	return rc;
+	return sem ? destroy(sem, sem->sched, &sem->q, false, "tern_sem_destroy") : 0;
 }
 
 /* try_acquire, and every check of the acquire's slow path; static so it
  * inlines (exported functions do not inline into each other under -fPIC). */
 static inline int sem_take(struct tern_sem *sem, const char *what)
 {
-	int rc;
+	int rc = usable(sem, what);
 
-	if (TERN_UNLIKELY(!sem))
-		return null_arg(what);
-	rc = owner_ok(sem->sched, what);
 	if (TERN_UNLIKELY(rc < 0))
 		return rc;
 	if (!sem->count)
@@ -227,25 +222,17 @@ int tern_sem_try_acquire(struct tern_sem *sem)
  * every check again, then the wait. */
 intptr_t tern__sem_acquire_slow(struct tern_sem *sem, tern_token_t tok)
 {
-	struct tern__waiter wt;
 	int rc = sem_take(sem, "tern_sem_acquire");
 
 	if (rc != -EAGAIN)
 		return rc;
-	rc = tern__waitq_can_wait(sem->sched, "tern_sem_acquire");
-	if (rc < 0)
-		return rc;
 	/* On success release handed us its permit: the count never held it. */
-	return tern__waitq_wait(sem->sched, &sem->q, &wt, tok);
+	return queue_wait(sem->sched, &sem->q, tok, "tern_sem_acquire");
 }
 
 int tern__sem_release_slow(struct tern_sem *sem)
 {
-	int rc;
-
-	if (!sem)
-		return null_arg("tern_sem_release");
-	rc = owner_ok(sem->sched, "tern_sem_release");
+	int rc = usable(sem, "tern_sem_release");
 	if (rc < 0)
 		return rc;
 	if (tern__waitq_wake_one(&sem->q, 0))
@@ -278,43 +265,24 @@ int tern_event_create(const struct tern_event_opts *opts, struct tern_event **ou
 
 int tern_event_destroy(struct tern_event *e)
 {
-	int rc;
-
-	if (!e)
-		return 0;
-	rc = destroy_check(e->sched, &e->q, false, "tern_event_destroy");
-	if (rc == 0)
-		free(e);
-	return rc;
+	return e ? destroy(e, e->sched, &e->q, false, "tern_event_destroy") : 0;
 }
 
 intptr_t tern_event_wait(struct tern_event *e, tern_token_t tok)
 {
-	struct tern__waiter wt;
-	int rc;
-
-	if (!e)
-		return null_arg("tern_event_wait");
-	rc = owner_ok(e->sched, "tern_event_wait");
+	int rc = usable(e, "tern_event_wait");
 	if (rc < 0)
 		return rc;
 	if (e->set) {
 		e->set = !e->auto_reset;
 		return 0;
 	}
-	rc = tern__waitq_can_wait(e->sched, "tern_event_wait");
-	if (rc < 0)
-		return rc;
-	return tern__waitq_wait(e->sched, &e->q, &wt, tok);
+	return queue_wait(e->sched, &e->q, tok, "tern_event_wait");
 }
 
 int tern_event_set(struct tern_event *e)
 {
-	int rc;
-
-	if (!e)
-		return null_arg("tern_event_set");
-	rc = owner_ok(e->sched, "tern_event_set");
+	int rc = usable(e, "tern_event_set");
 	if (rc < 0)
 		return rc;
 	if (!e->auto_reset) {
@@ -329,11 +297,7 @@ int tern_event_set(struct tern_event *e)
 
 int tern_event_reset(struct tern_event *e)
 {
-	int rc;
-
-	if (!e)
-		return null_arg("tern_event_reset");
-	rc = owner_ok(e->sched, "tern_event_reset");
+	int rc = usable(e, "tern_event_reset");
 	if (rc == 0)
 		e->set = false;
 	return rc;

@@ -3,20 +3,7 @@
  * waiting senders and receivers, cancellation, close, bad input. */
 #include <stdlib.h>
 
-#include "helpers.h"
-
-static tern_task_t spawn(struct tern_sched *s, tern_task_fn fn, void *arg)
-{
-	tern_task_t t;
-
-	assert_int_equal(tern_task_spawn(fn, arg, &(struct tern_task_opts){ .sched = s }, &t), 0);
-	return t;
-}
-
-static void run(struct tern_sched *s)
-{
-	tern_sched_run_until_idle(s, 1000000);
-}
+#include "tk_helpers.h"
 
 static struct tern_chan *mk_chan(struct tern_sched *s, uint32_t cap, enum tern_chan_full full)
 {

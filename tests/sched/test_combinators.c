@@ -2,27 +2,13 @@
 /* when_all, when_any and await_timeout: none, some or all complete;
  * cancellation before, during and racing completion; losers stay valid;
  * bad input. Virtual clock only. */
-#include "helpers.h"
+#include "tk_helpers.h"
 
-#define MS 1000000ull
 #define NP 3
 
 static tern_promise_t p[NP];
 static tern_future_t f[NP];
 static tern_cancel_t gc;
-
-static void run(struct tern_sched *s)
-{
-	tern_sched_run_until_idle(s, 1000000);
-}
-
-static tern_task_t spawn(struct tern_sched *s, tern_task_fn fn, void *arg)
-{
-	tern_task_t t;
-
-	assert_int_equal(tern_task_spawn(fn, arg, &(struct tern_task_opts){ .sched = s }, &t), 0);
-	return t;
-}
 
 /* Promises and a source, made on the core (from a task of it). */
 static intptr_t make_all(void *arg)

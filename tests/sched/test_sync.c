@@ -4,22 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "helpers.h"
-
-#define MS 1000000ull
-
-static tern_task_t spawn(struct tern_sched *s, tern_task_fn fn, void *arg)
-{
-	tern_task_t t;
-
-	assert_int_equal(tern_task_spawn(fn, arg, &(struct tern_task_opts){ .sched = s }, &t), 0);
-	return t;
-}
-
-static void run(struct tern_sched *s)
-{
-	tern_sched_run_until_idle(s, 1000000);
-}
+#include "tk_helpers.h"
 
 /* Served order, shared by the waiter tasks of a test. */
 static int order[2048];
