@@ -40,6 +40,12 @@ uint64_t tern__cycles_to_ns(uint64_t cycles)
 	return (uint64_t)(((unsigned __int128)cycles * ns_per_cycle_q32) >> 32);
 }
 
+uint64_t tern__ns_per_cycle_q32(void)
+{
+	pthread_once(&once, calibrate);
+	return ns_per_cycle_q32;
+}
+
 uint64_t tern__ns_to_cycles(uint64_t ns)
 {
 	pthread_once(&once, calibrate);

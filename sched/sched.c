@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asan.h"
 #include "sched_internal.h"
 
 __thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-exec")));
@@ -20,6 +21,7 @@ __thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-ex
 #define DEFAULT_BUDGET_TASKS 64
 #define DEFAULT_BUDGET_US 100
 #define DEFAULT_STACK (32u * 1024)
+#define TIMER_POLLER 0 /* the first poller added, at create */
 
 static int this_node(void)
 {
@@ -79,6 +81,7 @@ int tern_sched_create(const struct tern_sched_opts *opts, struct tern_sched **ou
 	s->budget_tasks = o.budget_tasks;
 	s->budget_ns = (uint64_t)o.budget_us * 1000;
 	s->virtual_clock = o.virtual_clock;
+	s->ns_per_cycle_q32 = tern__ns_per_cycle_q32();
 	s->clock_base = tern__cycles();
 	s->live.live_next = s->live.live_prev = &s->live;
 	tern__slab_init(&s->tasks, sizeof(struct tern_task), 64, o.numa_node);
@@ -115,37 +118,30 @@ void tern_sched_destroy(struct tern_sched *s)
 
 static int bind(struct tern_sched *s)
 {
-	pthread_attr_t a;
-	void *bottom = NULL;
-	size_t size = 0;
-
-	if (tern__tls_sched == s && s->driven)
-		return 1; /* nested: already bound (run_until_idle inside run) */
-	if (s->driven || tern__tls_sched)
-		return -EBUSY;
-	if (tern__stack_guard_thread_init(&s->altstack) < 0)
+	if (tern__tls_sched || s->driven)
+		return -EBUSY; /* one core per thread, one thread per core */
+	if (tern__stack_guard_thread_init() < 0)
 		return -ENOMEM;
-	/* The thread's own stack, for ASan's fiber bookkeeping. */
-	if (pthread_getattr_np(pthread_self(), &a) == 0) {
-		pthread_attr_getstack(&a, &bottom, &size);
-		pthread_attr_destroy(&a);
+	if (TERN__ASAN && !s->asan_main_bottom) {
+		/* The thread's own stack, for ASan's fiber bookkeeping. */
+		pthread_attr_t a;
+
+		if (pthread_getattr_np(pthread_self(), &a) == 0) {
+			pthread_attr_getstack(&a, &s->asan_main_bottom, &s->asan_main_size);
+			pthread_attr_destroy(&a);
+		}
 	}
-	s->asan_main_bottom = bottom;
-	s->asan_main_size = size;
 	s->driver = pthread_self();
 	s->driven = true;
 	tern__tls_sched = s;
 	return 0;
 }
 
-static void unbind(struct tern_sched *s, int how)
+static void unbind(struct tern_sched *s)
 {
-	if (how == 1)
-		return;
-	tern__stack_guard_thread_fini(s->altstack);
-	s->altstack = NULL;
 	s->driven = false;
 	tern__tls_sched = NULL;
+	s->asan_main_bottom = NULL; /* another thread may drive it next */
 }
 
 /* ---- the loop ---- */
@@ -169,6 +165,8 @@ static bool run_tasks(struct tern_sched *s)
 	uint64_t before = s->st.tasks_run;
 	struct tern_task *t;
 
+	if (!s->rq_head)
+		return false; /* an idle round reads no clock */
 	s->budget_left = s->budget_tasks;
 	s->round_start = tern_sched_now(s);
 	s->cut_by_time = false;
@@ -201,58 +199,64 @@ static bool round_once(struct tern_sched *s)
 
 int tern_sched_run(struct tern_sched *s)
 {
-	int b = bind(s);
+	int rc = s ? bind(s) : -EINVAL;
 
-	if (b < 0)
-		return b;
+	if (rc < 0)
+		return rc;
 	s->stopping = false;
 	while (!s->stopping) {
 		if (!round_once(s))
 			tern__cpu_relax();
 	}
 	s->stopping = false;
-	unbind(s, b);
+	unbind(s);
 	return 0;
 }
 
 int tern_sched_run_once(struct tern_sched *s)
 {
-	int b = bind(s);
+	int rc = s ? bind(s) : -EINVAL;
 	bool did;
 
-	if (b < 0)
-		return b;
+	if (rc < 0)
+		return rc;
 	did = round_once(s);
-	unbind(s, b);
+	unbind(s);
 	return did ? 1 : 0;
 }
 
 int64_t tern_sched_run_until_idle(struct tern_sched *s, uint64_t max_rounds)
 {
-	int b = bind(s);
+	int rc = s ? bind(s) : -EINVAL;
 	int64_t rounds = 0;
 
-	if (b < 0)
-		return b;
+	if (rc < 0)
+		return rc;
 	while (!max_rounds || (uint64_t)rounds < max_rounds) {
 		bool did = round_once(s);
 		rounds++;
 		if (!did && !s->rq_head)
 			break;
 	}
-	unbind(s, b);
+	unbind(s);
 	return rounds;
 }
 
 void tern_sched_stop(struct tern_sched *s)
 {
-	s->stopping = true;
+	if (s)
+		s->stopping = true;
 }
 
 int tern_sched_add_poller(struct tern_sched *s, const struct tern_poller *p)
 {
+	int rc;
+
 	if (!s || !p || !p->poll)
 		return -EINVAL;
+	rc = tern__check_owner(s, "tern_sched_add_poller");
+	if (rc < 0)
+		return rc;
 	for (unsigned i = 0; i < TERN_MAX_POLLERS; i++) {
 		if (s->poller_used[i])
 			continue;
@@ -267,10 +271,26 @@ int tern_sched_add_poller(struct tern_sched *s, const struct tern_poller *p)
 
 int tern_sched_remove_poller(struct tern_sched *s, int id)
 {
+	int rc;
+
 	if (!s || id < 0 || id >= TERN_MAX_POLLERS || !s->poller_used[id])
 		return -ENOENT;
+	if (id == TIMER_POLLER)
+		return -EPERM; /* timers, sleeps and deadlines depend on it */
+	rc = tern__check_owner(s, "tern_sched_remove_poller");
+	if (rc < 0)
+		return rc;
 	s->poller_used[id] = false;
 	return 0;
+}
+
+static unsigned pollers_in_use(const struct tern_sched *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->n_pollers; i++)
+		n += s->poller_used[i];
+	return n;
 }
 
 /* ---- clock ---- */
@@ -279,11 +299,19 @@ uint64_t tern_sched_now(const struct tern_sched *s)
 {
 	if (s->virtual_clock)
 		return s->vnow;
-	return tern__cycles_to_ns(tern__cycles() - s->clock_base);
+	return (uint64_t)(((unsigned __int128)(tern__cycles() - s->clock_base) *
+			   s->ns_per_cycle_q32) >> 32);
 }
 
 int tern_sched_advance(struct tern_sched *s, uint64_t ns)
 {
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	rc = tern__check_owner(s, "tern_sched_advance");
+	if (rc < 0)
+		return rc;
 	if (!s->virtual_clock)
 		return -ENOTSUP;
 	if (ns > TERN_MAX_DELAY_NS)
@@ -294,6 +322,11 @@ int tern_sched_advance(struct tern_sched *s, uint64_t ns)
 
 void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out)
 {
+	if (!s || !out) {
+		if (out)
+			*out = (struct tern_sched_stats){ 0 };
+		return;
+	}
 	*out = s->st;
 	out->stacks_mapped = s->stacks.mapped;
 	out->timers_live = s->wheel.live;
@@ -375,15 +408,23 @@ intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void
 		return rc;
 	}
 	rc = bind(s);
+	if (rc < 0) {
+		tern_sched_destroy(s);
+		return rc;
+	}
 	while (!tern_future_done(root.f)) {
-		if (!round_once(s) && s->wheel.live == 0 && !s->rq_head && s->n_pollers <= 1) {
+		/* Nothing ran, nothing is ready, and no poller but the timers:
+		 * with no timer armed, or a virtual clock nobody can move, the
+		 * task can never be woken. */
+		if (!round_once(s) && !s->rq_head && pollers_in_use(s) <= 1 &&
+		    (s->wheel.live == 0 || s->virtual_clock)) {
 			tern_log(TERN_LOG_ERR, "tern_block_on: the task waits for something "
 					       "nothing on this thread can complete");
 			break;
 		}
 	}
 	r = tern_future_done(root.f) ? tern_await(root.f, TERN_TOKEN_NONE) : -EDEADLK;
-	unbind(s, rc);
+	unbind(s);
 	tern_sched_destroy(s);
 	return r;
 }

@@ -64,7 +64,10 @@ struct tern__stack {
 };
 
 #define TERN__STACK_CLASSES 14     /* 8 KiB .. 64 MiB */
-#define TERN__STACK_GUARD 4096u    /* PROT_NONE page below each stack */
+/* PROT_NONE reservation below each stack: address space only (still one
+ * mapping), wide enough that no single frame of code built without
+ * -fstack-clash-protection steps over it into the neighbouring stack. */
+#define TERN__STACK_GUARD (64u * 1024)
 
 struct tern__stack_pool {
 	struct tern__stack *free[TERN__STACK_CLASSES];
@@ -108,10 +111,9 @@ static inline void *tern__stack_top(const struct tern__stack *st)
 {
 	return (void *)st;
 }
-/* Installs the process's SIGSEGV handler once; gives the thread an
- * alternate signal stack. */
-int tern__stack_guard_thread_init(void **altstack);
-void tern__stack_guard_thread_fini(void *altstack);
+/* Installs the process's SIGSEGV handler once, and gives the calling thread
+ * an alternate signal stack once (freed at thread exit). */
+int tern__stack_guard_thread_init(void);
 
 /* ---- records: completions behind futures ---- */
 
@@ -219,7 +221,7 @@ struct tern_sched {
 	struct tern_task live;         /* sentinel of the live-task list */
 	struct tern__slab tasks, promises, cancels;
 	struct tern__stack_pool stacks;
-	void *altstack;
+	uint64_t ns_per_cycle_q32;     /* the process's calibration, cached */
 
 	struct tern_sched_opts opts;
 	char name[TERN__NAME_LEN];
@@ -298,6 +300,8 @@ static inline int tern__check_owner(const struct tern_sched *s, const char *what
 /* Clock: cycles to nanoseconds, calibrated once per process. */
 uint64_t tern__cycles_to_ns(uint64_t cycles);
 uint64_t tern__ns_to_cycles(uint64_t ns);
+/* ns per cycle in 32.32 fixed point (schedulers cache it at create). */
+uint64_t tern__ns_per_cycle_q32(void);
 
 /* Cancellation sources (cancel.c). */
 void tern__cancel_fini_all(struct tern_sched *s);

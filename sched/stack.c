@@ -96,7 +96,8 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 	struct tern_task *t = s ? s->current : NULL;
 	char *addr = si->si_addr;
 
-	if (t && t->stack && addr >= t->stack->map && addr < t->stack->map + GUARD) {
+	if (t && t->stack && addr >= t->stack->map && addr < t->stack->map + GUARD &&
+	    si->si_code > 0) {
 		/* Only async-signal-safe calls from here on. */
 		char kib[24];
 		size_t n = t->stack->size / 1024, i = sizeof(kib) - 1;
@@ -113,17 +114,12 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 		say(" KiB stack\n");
 		abort(); /* the one place tern ends the process: the stack is gone */
 	}
-	/* Not ours: hand over to whoever was there before, or the default. */
-	if (prev_segv.sa_flags & SA_SIGINFO) {
-		if (prev_segv.sa_sigaction) {
-			prev_segv.sa_sigaction(sig, si, uc);
-			return;
-		}
-	} else if (prev_segv.sa_handler != SIG_DFL && prev_segv.sa_handler != SIG_IGN) {
-		prev_segv.sa_handler(sig);
-		return;
-	}
-	signal(SIGSEGV, SIG_DFL); /* the faulting access repeats and kills */
+	/* Not ours: put back whoever was there before (its own flags, mask and
+	 * stack) and let the access fault again into it. A SIGSEGV that was
+	 * sent, not a fault, would not repeat: raise it again. */
+	sigaction(SIGSEGV, &prev_segv, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 static void install_handler(void)
@@ -136,14 +132,40 @@ static void install_handler(void)
 	sigaction(SIGSEGV, &sa, &prev_segv);
 }
 
-int tern__stack_guard_thread_init(void **altstack)
+/* One alternate signal stack per thread, made on the thread's first bind
+ * and freed when the thread exits: binding a core to a thread again (every
+ * tern_sched_run_once) costs a TLS load, not three syscalls and an mmap. */
+static pthread_key_t alt_key;
+static pthread_once_t alt_once = PTHREAD_ONCE_INIT;
+static __thread bool alt_ready __attribute__((tls_model("initial-exec")));
+
+static void alt_free(void *mem)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE }, cur;
+
+	/* Only if it is still ours: the application may have put its own. */
+	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == mem)
+		sigaltstack(&ss, NULL);
+	munmap(mem, ALTSTACK_SIZE);
+}
+
+static void alt_key_make(void)
+{
+	pthread_key_create(&alt_key, alt_free);
+}
+
+int tern__stack_guard_thread_init(void)
 {
 	stack_t cur, ss;
 
+	if (TERN_LIKELY(alt_ready))
+		return 0;
 	pthread_once(&handler_once, install_handler);
-	*altstack = NULL;
-	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
-		return 0; /* the thread has one already */
+	pthread_once(&alt_once, alt_key_make);
+	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE)) {
+		alt_ready = true; /* the thread has one already */
+		return 0;
+	}
 	ss.ss_sp = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (ss.ss_sp == MAP_FAILED)
@@ -154,16 +176,7 @@ int tern__stack_guard_thread_init(void **altstack)
 		munmap(ss.ss_sp, ALTSTACK_SIZE);
 		return -errno;
 	}
-	*altstack = ss.ss_sp;
+	pthread_setspecific(alt_key, ss.ss_sp);
+	alt_ready = true;
 	return 0;
-}
-
-void tern__stack_guard_thread_fini(void *altstack)
-{
-	stack_t ss = { .ss_flags = SS_DISABLE };
-
-	if (!altstack)
-		return;
-	sigaltstack(&ss, NULL);
-	munmap(altstack, ALTSTACK_SIZE);
 }

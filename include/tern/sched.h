@@ -103,34 +103,44 @@ void tern_sched_destroy(struct tern_sched *s);
 
 /**
  * Drives @p s on the calling thread until tern_sched_stop().
- * @return 0; -EBUSY: @p s already runs or the thread already drives a core.
+ * @return 0; -EINVAL: @p s NULL; -EBUSY: @p s is driven by a thread already,
+ *   or the calling thread already drives a core (also from inside one of
+ *   its tasks or pollers: the loops do not nest).
  */
 int tern_sched_run(struct tern_sched *s);
 
 /**
  * Runs one round (pollers, then ready tasks within the budget) on the
  * calling thread; for tests and for embedding in a loop of the caller's.
- * @return > 0 when work was done, 0 when idle, -EBUSY as tern_sched_run().
+ * @return > 0 when work was done, 0 when idle; -EINVAL, -EBUSY as
+ *   tern_sched_run().
  */
 int tern_sched_run_once(struct tern_sched *s);
 
 /**
  * Runs rounds until no task is ready and no poller did work, or until
- * @p max_rounds rounds (0: no limit). Returns the rounds run, or -EBUSY.
+ * @p max_rounds rounds (0: no limit). Returns the rounds run; -EINVAL,
+ * -EBUSY as tern_sched_run().
  */
 int64_t tern_sched_run_until_idle(struct tern_sched *s, uint64_t max_rounds);
 
-/** Makes tern_sched_run() return after the current round. Same core only. */
+/** Makes tern_sched_run() return after the current round. Same core only;
+ *  NULL is ignored. */
 void tern_sched_stop(struct tern_sched *s);
 
 /**
  * Adds a poller, called every round in order of adding.
- * @return the poller's id (>= 0); -ENOSPC past TERN_MAX_POLLERS;
- *   -EINVAL: NULL poll function.
+ * @return the poller's id (>= 0); -ENOSPC past TERN_MAX_POLLERS
+ *   (the timer wheel takes one); -EINVAL: NULL @p s, @p p or poll function;
+ *   -EXDEV: @p s is driven by another thread.
  */
 int tern_sched_add_poller(struct tern_sched *s, const struct tern_poller *p);
 
-/** Removes poller @p id. @return 0; -ENOENT. */
+/**
+ * Removes poller @p id.
+ * @return 0; -ENOENT: no such poller; -EPERM: the timer wheel's poller,
+ *   which timers, sleeps and deadlines need; -EXDEV: another thread's core.
+ */
 int tern_sched_remove_poller(struct tern_sched *s, int id);
 
 /**
@@ -141,12 +151,12 @@ uint64_t tern_sched_now(const struct tern_sched *s);
 
 /**
  * Moves @p s's virtual clock forward by @p ns.
- * @return 0; -ENOTSUP: @p s has a real clock; -EINVAL: @p ns above
- *   TERN_MAX_DELAY_NS.
+ * @return 0; -ENOTSUP: @p s has a real clock; -EINVAL: @p s NULL or @p ns
+ *   above TERN_MAX_DELAY_NS; -EXDEV: @p s is driven by another thread.
  */
 int tern_sched_advance(struct tern_sched *s, uint64_t ns);
 
-/** Copies @p s's counters. */
+/** Copies @p s's counters (zeroes @p out when @p s is NULL). */
 void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out);
 
 /** The scheduler the calling thread drives, or NULL. */
@@ -161,7 +171,9 @@ struct tern_sched *tern_sched_current(void);
  *
  * @param opts scheduler options (NULL: defaults).
  * @return the task's result; -EDEADLK on an engine core (logged, with what
- *   to do instead); -EINVAL: @p fn NULL; -ENOMEM.
+ *   to do instead), or when the task waits for something nothing on this
+ *   thread can complete (no ready task, no poller but the timers, and no
+ *   timer armed or a virtual clock); -EINVAL: @p fn NULL; -ENOMEM.
  */
 intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void *arg);
 

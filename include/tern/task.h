@@ -93,7 +93,10 @@ static inline intptr_t tern_task_await(tern_task_t t, tern_token_t tok)
 int tern_task_detach(tern_task_t t);
 
 /**
- * Lets the other ready tasks and the core's pollers run, then resumes.
+ * Puts the calling task at the back of the core's ready queue: every task
+ * ready now runs before it resumes. Pollers run between budget rounds, so
+ * at the latest after budget_tasks resumptions. A task that yields with
+ * nothing else ready continues at once, without a switch.
  * @return 0; -EPERM outside a task (logged).
  */
 int tern_yield(void);

@@ -13,5 +13,5 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 $cc -O2 -static -Wall -Werror -I"$root/sched" -I"$root/sched/arch/aarch64" \
-    "$root/tests/arch/switch_test.c" "$root/sched/arch/aarch64/switch.S" -o "$out/switch_test"
+    "$root/tests/arch/switch_test.c" "$root/sched/arch/aarch64/switch.S" -lm -o "$out/switch_test"
 "$qemu" "$out/switch_test"

@@ -5,6 +5,7 @@
  * that callee-saved integer and FP registers survive a switch, that the new
  * stack is 16-byte aligned, and that arguments reach the entry function.
  */
+#include <fenv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +17,24 @@ static char stack[64 * 1024] __attribute__((aligned(16)));
 static int steps;
 static uintptr_t seen_arg, seen_sp;
 
+static int co_round_ok = 1;
+
 static void co(void *arg)
 {
 	volatile char probe;
 
 	seen_arg = (uintptr_t)arg;
 	seen_sp = (uintptr_t)&probe;
+	/* A new context starts with the ABI's FP state, whatever main has... */
+	if (fegetround() != FE_TONEAREST)
+		co_round_ok = 0;
+	/* ...and keeps its own rounding mode across switches. */
+	fesetround(FE_UPWARD);
 	for (;;) {
 		steps++;
 		tern__ctx_switch_out(&co_ctx, &main_ctx);
+		if (fegetround() != FE_UPWARD)
+			co_round_ok = 0;
 	}
 }
 
@@ -53,7 +63,11 @@ int main(void)
 	int bad;
 
 	tern__ctx_init(&co_ctx, stack + sizeof(stack), co, (void *)0xfeed);
+	fesetround(FE_DOWNWARD);
 	bad = run();
+	if (fegetround() != FE_DOWNWARD) bad |= 32; /* co's mode leaked into main */
+	if (!co_round_ok) bad |= 64;
+	fesetround(FE_TONEAREST);
 	if (steps != 1000) bad |= 4;
 	if (seen_arg != 0xfeed) bad |= 8;
 	if (seen_sp < (uintptr_t)stack || seen_sp >= (uintptr_t)(stack + sizeof(stack))) bad |= 16;

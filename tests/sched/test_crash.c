@@ -73,6 +73,46 @@ static intptr_t fails(void *arg)
 	return -ECONNRESET;
 }
 
+/* One frame far larger than a page: without stack-clash probing (and with
+ * a one-page guard) it stepped over the guard into the neighbouring stack
+ * and corrupted it silently. */
+__attribute__((noinline)) static int big_frame(void)
+{
+	volatile char big[40 * 1024];
+
+	big[0] = 1;
+	return big[0];
+}
+
+static intptr_t big_frame_task(void *arg)
+{
+	return big_frame();
+}
+
+static void child_big_frame(void)
+{
+	struct tern_sched *s = mk_sched(false);
+	tern_task_t t, neighbour;
+
+	/* a neighbour mapped just below, as in the review's reproducer */
+	tern_task_spawn(fails, NULL, &(struct tern_task_opts){ .sched = s, .name = "neighbour" },
+			&neighbour);
+	tern_task_spawn(big_frame_task, NULL, &(struct tern_task_opts){ .sched = s, .name = "big-frame",
+									.stack_size = 16 * 1024 }, &t);
+	tern_sched_run_until_idle(s, 10);
+}
+
+static void big_frame_overflow_named(void **state)
+{
+	char err[4096];
+	int st = in_child(child_big_frame, err, sizeof(err));
+
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGABRT);
+	assert_non_null(strstr(err, "task big-frame overflowed its 16 KiB stack"));
+}
+
+
 static void child_unobserved_abort(void)
 {
 	struct tern_sched *s = mk_sched_opts((struct tern_sched_opts){ .unobserved = TERN_UNOBSERVED_ABORT });
@@ -126,6 +166,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stack_overflow_named),
+		cmocka_unit_test(big_frame_overflow_named),
 		cmocka_unit_test(unobserved_abort),
 		cmocka_unit_test(misuse_asserts),
 	};

@@ -13,11 +13,13 @@ struct tern__ctx {
 	uint64_t fp, lr;
 	uint64_t sp;
 	uint64_t d8_d15[8];
+	uint64_t fpcr;        /* rounding mode, FZ, DN: per context, as on x86 */
 };
 
 _Static_assert(offsetof(struct tern__ctx, fp) == 80, "switch.S layout");
 _Static_assert(offsetof(struct tern__ctx, sp) == 96, "switch.S layout");
 _Static_assert(offsetof(struct tern__ctx, d8_d15) == 104, "switch.S layout");
+_Static_assert(offsetof(struct tern__ctx, fpcr) == 168, "switch.S layout");
 
 void tern__ctx_trampoline(void);
 
@@ -29,6 +31,7 @@ static inline void tern__ctx_init(struct tern__ctx *c, void *stack_top,
 	c->x19_x28[1] = (uint64_t)(uintptr_t)entry;
 	c->sp = (uint64_t)(uintptr_t)stack_top & ~(uint64_t)15;
 	c->lr = (uint64_t)(uintptr_t)tern__ctx_trampoline;
+	c->fpcr = 0; /* the ABI's initial state: round to nearest, no FZ/DN */
 }
 
 static inline uint64_t tern__cycles(void)

@@ -2,9 +2,10 @@
 /*
  * void tern__ctx_switch(struct tern__ctx *from, const struct tern__ctx *to)
  *
- * Saves the callee-saved state of the caller into *from and resumes *to
- * with br (not ret), so the return-address predictor is not thrown off by
- * an address that belongs to another stack.
+ * Saves the callee-saved state of the caller (and FPCR, the FP control
+ * state each context keeps as its own) into *from and resumes *to with br
+ * (not ret), so the return-address predictor is not thrown off by an
+ * address that belongs to another stack.
  */
 	.text
 	.globl	tern__ctx_switch
@@ -24,6 +25,8 @@ tern__ctx_switch:
 	stp	d10, d11, [x0, #120]
 	stp	d12, d13, [x0, #136]
 	stp	d14, d15, [x0, #152]
+	mrs	x11, fpcr
+	str	x11, [x0, #168]
 
 	ldp	x19, x20, [x1, #0]
 	ldp	x21, x22, [x1, #16]
@@ -37,7 +40,12 @@ tern__ctx_switch:
 	ldp	d10, d11, [x1, #120]
 	ldp	d12, d13, [x1, #136]
 	ldp	d14, d15, [x1, #152]
-	br	x30
+	/* Writing FPCR is slow on many cores and it rarely differs: compare. */
+	ldr	x10, [x1, #168]
+	cmp	x11, x10
+	b.eq	1f
+	msr	fpcr, x10
+1:	br	x30
 	.size	tern__ctx_switch, .-tern__ctx_switch
 
 /* One copy serves both directions here. */
@@ -51,11 +59,14 @@ tern__ctx_switch:
 	.type	tern__ctx_trampoline, %function
 	.p2align 4
 tern__ctx_trampoline:
+	.cfi_startproc
+	.cfi_undefined x30		/* outermost frame for unwinders */
 	mov	x29, xzr
 	mov	x30, xzr
 	mov	x0, x19
 	blr	x20
 	brk	#0
+	.cfi_endproc
 	.size	tern__ctx_trampoline, .-tern__ctx_trampoline
 
 	.section .note.GNU-stack,"",%progbits

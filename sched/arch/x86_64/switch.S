@@ -43,10 +43,12 @@
 	/* ldmxcsr and fldcw cost ~3 ns a round trip here even when nothing
 	 * changes, and the FP control state almost never differs between
 	 * contexts: compare both words (one 8-byte load each) and load only
-	 * on a difference. */
+	 * on a difference. MXCSR's low 6 bits are sticky exception flags, not
+	 * control (caller-saved in the ABI): they do not count. */
 	movq	64(%rsi), %rax
-	cmpq	64(%rdi), %rax
-	jne	2f
+	xorq	64(%rdi), %rax
+	andq	$-64, %rax
+	jnz	2f
 	jmpq	*56(%rsi)
 2:	ldmxcsr	64(%rsi)
 	fldcw	68(%rsi)
