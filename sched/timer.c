@@ -65,7 +65,7 @@ void tern_timer_init(struct tern_timer *t, tern_timer_fn fn, void *arg)
 	*t = (struct tern_timer){ .fn = fn, .arg = arg };
 }
 
-int tern__timer_arm(struct tern_sched *s, struct tern_timer *t, uint64_t ns)
+static inline int arm_on(struct tern_sched *s, struct tern_timer *t, uint64_t ns)
 {
 	struct tern__wheel *w = &s->wheel;
 	uint64_t now = tern_sched_now(s);
@@ -87,6 +87,11 @@ int tern__timer_arm(struct tern_sched *s, struct tern_timer *t, uint64_t ns)
 	return 0;
 }
 
+int tern__timer_arm(struct tern_sched *s, struct tern_timer *t, uint64_t ns)
+{
+	return arm_on(s, t, ns);
+}
+
 int tern_timer_arm(struct tern_timer *t, uint64_t ns)
 {
 	struct tern_sched *s = tern__tls_sched;
@@ -100,7 +105,7 @@ int tern_timer_arm(struct tern_timer *t, uint64_t ns)
 		tern_log(TERN_LOG_ERR, "tern_timer_arm: the calling thread runs no core");
 		return -EPERM;
 	}
-	return tern__timer_arm(s, t, ns);
+	return arm_on(s, t, ns);
 }
 
 int tern_timer_cancel(struct tern_timer *t)
