@@ -61,18 +61,10 @@ static void deadline_fired(struct tern_timer *t)
 	fire(container_of(t, struct tern__cancel, deadline), -ETIMEDOUT);
 }
 
-static int make(tern_cancel_t *out, struct tern__cancel **cp)
+static int make_on(struct tern_sched *s, tern_cancel_t *out, struct tern__cancel **cp)
 {
-	struct tern_sched *s = tern__tls_sched;
-	struct tern__cancel *c;
+	struct tern__cancel *c = tern__slab_get(&s->cancels);
 
-	if (!out)
-		return -EINVAL;
-	if (!s) {
-		tern_log(TERN_LOG_ERR, "tern_cancel_create: the calling thread runs no core");
-		return -EPERM;
-	}
-	c = tern__slab_get(&s->cancels);
 	if (!c)
 		return -ENOMEM;
 	c->version = (c->version | 1) + 1;
@@ -84,6 +76,26 @@ static int make(tern_cancel_t *out, struct tern__cancel **cp)
 	*out = (tern_cancel_t){ c, c->version };
 	*cp = c;
 	return 0;
+}
+
+int tern__cancel_make(struct tern_sched *s, tern_cancel_t *out)
+{
+	struct tern__cancel *c;
+
+	return make_on(s, out, &c);
+}
+
+static int make(tern_cancel_t *out, struct tern__cancel **cp)
+{
+	struct tern_sched *s = tern__tls_sched;
+
+	if (!out)
+		return -EINVAL;
+	if (!s) {
+		tern_log(TERN_LOG_ERR, "tern_cancel_create: the calling thread runs no core");
+		return -EPERM;
+	}
+	return make_on(s, out, cp);
 }
 
 int tern_cancel_create(tern_cancel_t *out)

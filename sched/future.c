@@ -18,6 +18,8 @@ void tern__rec_release(struct tern__rec *r)
 	s->st.records_live--;
 	if (r->kind == REC_TASK)
 		tern__slab_put(&s->tasks, container_of(r, struct tern_task, rec));
+	else if (r->kind == REC_SUBMIT)
+		tern__submit_release(r);
 	else
 		tern__slab_put(&s->promises, container_of(r, struct tern__promise, rec));
 }

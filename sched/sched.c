@@ -22,6 +22,8 @@ __thread struct tern_sched *tern__tls_sched __attribute__((tls_model("initial-ex
 #define DEFAULT_BUDGET_US 100
 #define DEFAULT_STACK (32u * 1024)
 #define TIMER_POLLER 0 /* the first poller added, at create */
+#define INBOX_POLLER 1 /* the second */
+#define DEFAULT_INBOX 4096
 
 static int this_node(void)
 {
@@ -40,6 +42,10 @@ static int apply_defaults(struct tern_sched_opts *o)
 		o->budget_us = DEFAULT_BUDGET_US;
 	if (!o->default_stack_size)
 		o->default_stack_size = DEFAULT_STACK;
+	if (!o->inbox_size)
+		o->inbox_size = DEFAULT_INBOX;
+	if (o->inbox_size < 2 || (o->inbox_size & (o->inbox_size - 1)))
+		return -EINVAL;
 	if (o->default_stack_size < TERN_STACK_MIN || o->default_stack_size > TERN_STACK_MAX)
 		return -EINVAL;
 	if (o->unobserved > TERN_UNOBSERVED_ABORT || o->misuse > TERN_MISUSE_ABORT ||
@@ -87,13 +93,16 @@ int tern_sched_create(const struct tern_sched_opts *opts, struct tern_sched **ou
 	tern__slab_init(&s->tasks, sizeof(struct tern_task), 64, o.numa_node);
 	tern__slab_init(&s->promises, sizeof(struct tern__promise), 256, o.numa_node);
 	tern__slab_init(&s->cancels, tern__cancel_size(), 64, o.numa_node);
+	tern__slab_init(&s->submits, tern__submit_size(), 64, o.numa_node);
 	s->stacks.node = o.numa_node;
 	tern__wheel_init(&s->wheel, tern_sched_now(s));
-	rc = tern_sched_add_poller(s, &(struct tern_poller){ "timers", tern__wheel_poll, s });
+	rc = tern__inbox_init(&s->inbox, o.inbox_size, o.numa_node);
 	if (rc < 0) {
 		tern__mem_free(s, sizeof(*s));
 		return rc;
 	}
+	tern_sched_add_poller(s, &(struct tern_poller){ "timers", tern__wheel_poll, s });
+	tern_sched_add_poller(s, &(struct tern_poller){ "inbox", tern__inbox_poll, s });
 	*out = s;
 	return 0;
 }
@@ -111,6 +120,8 @@ void tern_sched_destroy(struct tern_sched *s)
 	tern__slab_fini(&s->tasks);
 	tern__slab_fini(&s->promises);
 	tern__slab_fini(&s->cancels);
+	tern__slab_fini(&s->submits);
+	tern__inbox_fini(&s->inbox);
 	tern__mem_free(s, sizeof(*s));
 }
 
@@ -204,7 +215,8 @@ int tern_sched_run(struct tern_sched *s)
 	if (rc < 0)
 		return rc;
 	s->stopping = false;
-	while (!s->stopping) {
+	/* tern_cores_stop sets it from another thread. */
+	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		if (!round_once(s))
 			tern__cpu_relax();
 	}
@@ -245,7 +257,7 @@ int64_t tern_sched_run_until_idle(struct tern_sched *s, uint64_t max_rounds)
 void tern_sched_stop(struct tern_sched *s)
 {
 	if (s)
-		s->stopping = true;
+		__atomic_store_n(&s->stopping, true, __ATOMIC_RELEASE);
 }
 
 int tern_sched_add_poller(struct tern_sched *s, const struct tern_poller *p)
@@ -275,8 +287,8 @@ int tern_sched_remove_poller(struct tern_sched *s, int id)
 
 	if (!s || id < 0 || id >= TERN_MAX_POLLERS || !s->poller_used[id])
 		return -ENOENT;
-	if (id == TIMER_POLLER)
-		return -EPERM; /* timers, sleeps and deadlines depend on it */
+	if (id == TIMER_POLLER || id == INBOX_POLLER)
+		return -EPERM; /* timers, deadlines and cross-core work need them */
 	rc = tern__check_owner(s, "tern_sched_remove_poller");
 	if (rc < 0)
 		return rc;
@@ -413,10 +425,10 @@ intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void
 		return rc;
 	}
 	while (!tern_future_done(root.f)) {
-		/* Nothing ran, nothing is ready, and no poller but the timers:
+		/* Nothing ran, nothing is ready, no poller but the core's own:
 		 * with no timer armed, or a virtual clock nobody can move, the
 		 * task can never be woken. */
-		if (!round_once(s) && !s->rq_head && pollers_in_use(s) <= 1 &&
+		if (!round_once(s) && !s->rq_head && pollers_in_use(s) <= 2 && !s->group &&
 		    (s->wheel.live == 0 || s->virtual_clock)) {
 			tern_log(TERN_LOG_ERR, "tern_block_on: the task waits for something "
 					       "nothing on this thread can complete");

@@ -10,6 +10,7 @@
 #include <tern/sched.h>
 
 #include "ctx.h"
+#include "inbox.h"
 #include "timer_internal.h"
 
 #define container_of(p, type, member) \
@@ -117,7 +118,7 @@ int tern__stack_guard_thread_init(void);
 
 /* ---- records: completions behind futures ---- */
 
-enum { REC_PROMISE = 1, REC_TASK = 2 };
+enum { REC_PROMISE = 1, REC_TASK = 2, REC_SUBMIT = 3 };
 enum { REC_PENDING = 0, REC_DONE = 1 };
 
 struct tern__wait;
@@ -223,6 +224,15 @@ struct tern_sched {
 	struct tern__stack_pool stacks;
 	uint64_t ns_per_cycle_q32;     /* the process's calibration, cached */
 
+	/* Many cores (cores.c). */
+	struct tern__inbox inbox;
+	struct tern__msg *retry;       /* replies waiting for room in an inbox */
+	struct tern__slab submits;
+	struct tern_cores *group;      /* NULL when alone */
+	unsigned index;                /* in the group */
+	tern_cancel_t shutdown;        /* cancelled by tern_cores_stop */
+	uint64_t msgs_in, msgs_retried;
+
 	struct tern_sched_opts opts;
 	char name[TERN__NAME_LEN];
 };
@@ -302,6 +312,14 @@ uint64_t tern__cycles_to_ns(uint64_t cycles);
 uint64_t tern__ns_to_cycles(uint64_t ns);
 /* ns per cycle in 32.32 fixed point (schedulers cache it at create). */
 uint64_t tern__ns_per_cycle_q32(void);
+
+/* The inbox poller (cores.c): runs arrived messages, retries replies. */
+int tern__inbox_poll(void *sched);
+/* Releases a submit record (cores.c). */
+void tern__submit_release(struct tern__rec *r);
+
+/* A cancellation source on @s, from any thread that may touch @s (cancel.c). */
+int tern__cancel_make(struct tern_sched *s, tern_cancel_t *out);
 
 /* Cancellation sources (cancel.c). */
 void tern__cancel_fini_all(struct tern_sched *s);

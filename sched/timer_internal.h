@@ -30,5 +30,6 @@ int tern__wheel_poll(void *sched);
 int tern__timer_arm(struct tern_sched *s, struct tern_timer *t, uint64_t ns);
 
 size_t tern__cancel_size(void);
+size_t tern__submit_size(void);
 
 #endif

@@ -52,6 +52,7 @@ struct tern_sched_opts {
 	void *unobserved_arg;
 	enum tern_misuse_policy misuse;
 	bool virtual_clock;          /**< time moves only by tern_sched_advance() */
+	uint32_t inbox_size;         /**< cross-core messages; power of 2, default 4096 */
 };
 
 /** Counters of one core, read with tern_sched_stats(). */
@@ -81,7 +82,7 @@ struct tern_poller {
 	void *arg;
 };
 
-/** Most pollers one core runs. */
+/** Most pollers one core runs (two are the core's own: timers, inbox). */
 #define TERN_MAX_POLLERS 16
 
 /**
@@ -131,15 +132,15 @@ void tern_sched_stop(struct tern_sched *s);
 /**
  * Adds a poller, called every round in order of adding.
  * @return the poller's id (>= 0); -ENOSPC past TERN_MAX_POLLERS
- *   (the timer wheel takes one); -EINVAL: NULL @p s, @p p or poll function;
+ *   (the core's own take two); -EINVAL: NULL @p s, @p p or poll function;
  *   -EXDEV: @p s is driven by another thread.
  */
 int tern_sched_add_poller(struct tern_sched *s, const struct tern_poller *p);
 
 /**
  * Removes poller @p id.
- * @return 0; -ENOENT: no such poller; -EPERM: the timer wheel's poller,
- *   which timers, sleeps and deadlines need; -EXDEV: another thread's core.
+ * @return 0; -ENOENT: no such poller; -EPERM: the core's own pollers (the
+ *   timer wheel, the inbox); -EXDEV: another thread's core.
  */
 int tern_sched_remove_poller(struct tern_sched *s, int id);
 

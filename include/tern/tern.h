@@ -9,6 +9,7 @@
 #include <tern/future.h>
 #include <tern/task.h>
 #include <tern/sched.h>
+#include <tern/cores.h>
 #include <tern/timer.h>
 #include <tern/sync.h>
 #include <tern/chan.h>

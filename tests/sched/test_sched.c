@@ -94,8 +94,10 @@ static void pollers_add_remove(void **state)
 	tern_sched_run_once(s);
 	assert_int_equal(calls, 2);
 	assert_int_equal(tern_sched_add_poller(s, &(struct tern_poller){ "x", NULL, NULL }), -EINVAL);
-	/* one slot is the timer wheel's */
-	for (i = 0; i < TERN_MAX_POLLERS - 1; i++)
+	/* two slots are the core's own: the timer wheel and the inbox */
+	assert_int_equal(tern_sched_remove_poller(s, 0), -EPERM);
+	assert_int_equal(tern_sched_remove_poller(s, 1), -EPERM);
+	for (i = 0; i < TERN_MAX_POLLERS - 2; i++)
 		assert_true((ids[i] = tern_sched_add_poller(s, &(struct tern_poller){ "c", counting, &calls })) >= 0);
 	assert_int_equal(tern_sched_add_poller(s, &(struct tern_poller){ "c", counting, &calls }), -ENOSPC);
 	(void)ids;

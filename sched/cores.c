@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Many cores: the group, its threads, cross-core submits, shutdown.
+ *
+ * A submit record lives on the caller's core (its pool, its version) and
+ * carries two intrusive messages: `go`, posted to the target's inbox, and
+ * `back`, posted to the caller's inbox with the result. The record stays
+ * pending, so alive, until `back` is handled on the caller's core: the
+ * target may read and write it meanwhile without a reference count.
+ */
+#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_* */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <tern/cores.h>
+
+#include "sched_internal.h"
+
+struct tern_cores {
+	unsigned n;
+	bool started;
+	bool closing;                /* read by submitters on every core */
+	uint64_t inflight;           /* submits posted and not yet back */
+	struct tern_sched *cores[TERN_MAX_CORES];
+	int cpu[TERN_MAX_CORES];
+	pthread_t threads[TERN_MAX_CORES];
+	bool has_thread[TERN_MAX_CORES];
+	struct tern__msg shutdown_msg[TERN_MAX_CORES];
+	bool no_pin;
+	bool main_is_worker;
+};
+
+struct tern__submit {
+	void *slab_link;
+	struct tern__rec rec;        /* owned by origin */
+	struct tern__msg go, back;
+	tern_task_fn fn;
+	void *arg;
+	intptr_t result;
+	struct tern_sched *origin, *target;
+	size_t stack_size;
+	char name[TERN__NAME_LEN];
+};
+
+size_t tern__submit_size(void)
+{
+	return sizeof(struct tern__submit);
+}
+
+void tern__submit_release(struct tern__rec *r)
+{
+	struct tern__submit *sub = container_of(r, struct tern__submit, rec);
+
+	tern__slab_put(&r->sched->submits, sub);
+}
+
+/* ---- messages ---- */
+
+/* Posts @m to @dest from core @from; a full inbox keeps it on @from's retry
+ * list (the inbox poller tries again every round): nothing is dropped. */
+static void post_or_keep(struct tern_sched *from, struct tern__msg *m, struct tern_sched *dest)
+{
+	if (tern__inbox_post(&dest->inbox, m) == 0)
+		return;
+	m->next = from->retry;
+	from->retry = m;
+	from->msgs_retried++;
+}
+
+static struct tern_sched *retry_dest(struct tern__msg *m);
+
+static void retry_pending(struct tern_sched *s)
+{
+	struct tern__msg *m = s->retry, *keep = NULL;
+
+	s->retry = NULL;
+	while (m) {
+		struct tern__msg *next = m->next;
+		if (tern__inbox_post(&retry_dest(m)->inbox, m) < 0) {
+			m->next = keep;
+			keep = m;
+		}
+		m = next;
+	}
+	s->retry = keep;
+}
+
+int tern__inbox_poll(void *arg)
+{
+	struct tern_sched *s = arg;
+	struct tern__msg *batch[32];
+	unsigned n, total = 0;
+
+	if (TERN_UNLIKELY(s->retry))
+		retry_pending(s);
+	if (!tern__inbox_ready(&s->inbox))
+		return 0;
+	/* One batch per round: a flood of messages cannot starve the NIC. */
+	n = tern__inbox_take(&s->inbox, batch, 32);
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 1 < n)
+			__builtin_prefetch(batch[i + 1]);
+		batch[i]->fn(s, batch[i]);
+	}
+	total += n;
+	s->msgs_in += n;
+	return (int)total;
+}
+
+/* ---- submit ---- */
+
+static void submit_back(struct tern_sched *s, struct tern__msg *m)
+{
+	struct tern__submit *sub = container_of(m, struct tern__submit, back);
+
+	__atomic_fetch_sub(&s->group->inflight, 1, __ATOMIC_RELEASE);
+	tern__rec_complete(&sub->rec, sub->result);
+}
+
+static intptr_t submit_run(void *arg)
+{
+	struct tern__submit *sub = arg;
+	struct tern_sched *s = tern__tls_sched;
+
+	sub->result = sub->fn(sub->arg);
+	post_or_keep(s, &sub->back, sub->origin);
+	return 0; /* the real result travels back; this task has no observer */
+}
+
+static void submit_go(struct tern_sched *s, struct tern__msg *m)
+{
+	struct tern__submit *sub = container_of(m, struct tern__submit, go);
+	int rc = tern_task_spawn(submit_run, sub, &(struct tern_task_opts){
+		.name = sub->name, .stack_size = sub->stack_size, .sched = s,
+		.flags = TERN_TASK_DETACHED }, NULL);
+
+	if (rc < 0) { /* the caller gets the reason as the result */
+		sub->result = rc;
+		post_or_keep(s, &sub->back, sub->origin);
+	}
+}
+
+static struct tern_sched *retry_dest(struct tern__msg *m)
+{
+	/* Only replies are ever kept for retry. */
+	return container_of(m, struct tern__submit, back)->origin;
+}
+
+static int post_go(struct tern__submit *sub, const struct tern_submit_opts *o)
+{
+	int rc;
+
+	while ((rc = tern__inbox_post(&sub->target->inbox, &sub->go)) == -EAGAIN) {
+		int t;
+
+		if (!o || o->full != TERN_SUBMIT_FULL_WAIT)
+			return -EAGAIN;
+		t = tern_token_status(o->tok);
+		if (t < 0)
+			return t;
+		if (tern_yield() < 0)
+			return -EAGAIN; /* not a task: cannot wait */
+	}
+	return rc;
+}
+
+static int check_submit(struct tern_sched *target, tern_task_fn fn,
+			const struct tern_submit_opts *o, tern_future_t *out,
+			struct tern_sched *self)
+{
+	bool detached = o && o->detached;
+
+	if (!target || !fn || (!out && !detached) || !target->group)
+		return -EINVAL;
+	if (!self || self->group != target->group) {
+		tern_log(TERN_LOG_ERR, "tern_submit: the calling thread drives no core of the "
+				       "target's group; the result needs a core to return to");
+		return -EPERM;
+	}
+	if (__atomic_load_n(&target->group->closing, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
+	return 0;
+}
+
+int tern_submit(struct tern_sched *target, tern_task_fn fn, void *arg,
+		const struct tern_submit_opts *o, tern_future_t *out)
+{
+	struct tern_sched *self = tern__tls_sched;
+	struct tern__submit *sub;
+	int rc = check_submit(target, fn, o, out, self);
+
+	if (rc < 0)
+		return rc;
+	sub = tern__slab_get(&self->submits);
+	if (!sub)
+		return -ENOMEM;
+	sub->rec = (struct tern__rec){
+		.version = (sub->rec.version | 1) + 1, .kind = REC_SUBMIT, .sched = self,
+		.dropped = o && o->detached,
+	};
+	sub->go.fn = submit_go;
+	sub->back.fn = submit_back;
+	sub->fn = fn;
+	sub->arg = arg;
+	sub->origin = self;
+	sub->target = target;
+	sub->stack_size = o ? o->stack_size : 0;
+	snprintf(sub->name, sizeof(sub->name), "%s", o && o->name ? o->name : "submit");
+	self->st.records_live++;
+	__atomic_fetch_add(&self->group->inflight, 1, __ATOMIC_RELAXED);
+	/* The inbox's release store publishes everything written above. */
+	rc = post_go(sub, o);
+	if (rc < 0) {
+		__atomic_fetch_sub(&self->group->inflight, 1, __ATOMIC_RELAXED);
+		sub->rec.dropped = 0;
+		tern__rec_release(&sub->rec);
+		return rc;
+	}
+	if (out)
+		*out = (tern_future_t){ &sub->rec, sub->rec.version };
+	return 0;
+}
+
+/* ---- the group ---- */
+
+static void allowed_cpus(int *cpu, unsigned *n)
+{
+	cpu_set_t set;
+	unsigned k = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0) {
+		*n = 0;
+		return;
+	}
+	for (int c = 0; c < CPU_SETSIZE && k < TERN_MAX_CORES; c++)
+		if (CPU_ISSET(c, &set))
+			cpu[k++] = c;
+	*n = k;
+}
+
+static void shutdown_fire(struct tern_sched *s, struct tern__msg *m)
+{
+	tern_cancel(s->shutdown);
+}
+
+int tern_cores_create(const struct tern_cores_opts *o, struct tern_cores **out)
+{
+	struct tern_cores_opts opts = o ? *o : (struct tern_cores_opts){ 0 };
+	int allowed[TERN_MAX_CORES];
+	unsigned n_allowed;
+	struct tern_cores *c;
+	int rc = 0;
+
+	if (!out || opts.n > TERN_MAX_CORES)
+		return -EINVAL;
+	allowed_cpus(allowed, &n_allowed);
+	if (!opts.n)
+		opts.n = n_allowed ? n_allowed : 1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->n = opts.n;
+	c->no_pin = opts.no_pin;
+	c->main_is_worker = opts.main_is_worker;
+	for (unsigned i = 0; i < c->n && rc == 0; i++) {
+		struct tern_sched_opts so = opts.sched;
+		char name[TERN__NAME_LEN];
+
+		c->cpu[i] = opts.cpus ? opts.cpus[i] : n_allowed ? allowed[i % n_allowed] : -1;
+		snprintf(name, sizeof(name), "%s-%u", so.name ? so.name : "core", i);
+		so.name = name;
+		rc = tern_sched_create(&so, &c->cores[i]);
+		if (rc == 0) {
+			c->cores[i]->group = c;
+			c->cores[i]->index = i;
+			c->shutdown_msg[i].fn = shutdown_fire;
+			rc = tern__cancel_make(c->cores[i], &c->cores[i]->shutdown);
+		}
+	}
+	if (rc < 0) {
+		tern_cores_destroy(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+unsigned tern_cores_count(const struct tern_cores *c)
+{
+	return c ? c->n : 0;
+}
+
+struct tern_sched *tern_cores_sched(const struct tern_cores *c, unsigned i)
+{
+	return c && i < c->n ? c->cores[i] : NULL;
+}
+
+int tern_cores_enter(struct tern_cores *c, unsigned i)
+{
+	if (!c || i >= c->n)
+		return -EINVAL;
+	return tern_sched_run(c->cores[i]);
+}
+
+struct start_arg {
+	struct tern_cores *c;
+	unsigned i;
+};
+
+static void *core_thread(void *p)
+{
+	struct start_arg *a = p;
+	struct tern_cores *c = a->c;
+	unsigned i = a->i;
+
+	free(a);
+	tern_sched_run(c->cores[i]);
+	return NULL;
+}
+
+static void pin(struct tern_cores *c, unsigned i)
+{
+	cpu_set_t set;
+
+	if (c->no_pin || c->cpu[i] < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu[i], &set);
+	pthread_setaffinity_np(c->threads[i], sizeof(set), &set);
+}
+
+int tern_cores_start(struct tern_cores *c)
+{
+	if (!c)
+		return -EINVAL;
+	if (c->started)
+		return -EALREADY;
+	c->started = true;
+	for (unsigned i = c->main_is_worker ? 1 : 0; i < c->n; i++) {
+		struct start_arg *a = malloc(sizeof(*a));
+		int rc;
+
+		if (!a)
+			rc = ENOMEM;
+		else
+			*a = (struct start_arg){ c, i },
+			rc = pthread_create(&c->threads[i], NULL, core_thread, a);
+		if (rc != 0) {
+			free(a);
+			tern_log(TERN_LOG_ERR, "tern_cores_start: core %u: %s", i, strerror(rc));
+			tern_cores_stop(c, 0);
+			return -rc;
+		}
+		c->has_thread[i] = true;
+		pin(c, i);
+	}
+	return 0;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 200 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int tern_cores_stop(struct tern_cores *c, uint64_t grace_ns)
+{
+	uint64_t deadline;
+	int unfinished = 0;
+
+	if (!c)
+		return -EINVAL;
+	if (tern__tls_sched && tern__tls_sched->group == c)
+		return -EDEADLK; /* a core cannot wait for itself to stop */
+	__atomic_store_n(&c->closing, true, __ATOMIC_RELEASE);
+	/* Cancel each core's shutdown token on that core. */
+	for (unsigned i = 0; i < c->n; i++)
+		while (tern__inbox_post(&c->cores[i]->inbox, &c->shutdown_msg[i]) == -EAGAIN)
+			nap();
+	/* Cores nobody drives any more (core 0 after its tern_cores_enter
+	 * returned) are driven from here meanwhile, so replies and the
+	 * shutdown message still reach them. */
+	deadline = mono_ns() + grace_ns;
+	do {
+		bool drove = false;
+
+		for (unsigned i = 0; i < c->n; i++) {
+			if (c->has_thread[i] || __atomic_load_n(&c->cores[i]->driven, __ATOMIC_ACQUIRE))
+				continue;
+			tern_sched_run_once(c->cores[i]);
+			drove = true;
+		}
+		if (!__atomic_load_n(&c->inflight, __ATOMIC_ACQUIRE))
+			break;
+		if (!drove)
+			nap();
+	} while (mono_ns() < deadline);
+	for (unsigned i = 0; i < c->n; i++)
+		tern_sched_stop(c->cores[i]);
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->has_thread[i])
+			pthread_join(c->threads[i], NULL);
+		c->has_thread[i] = false;
+	}
+	for (unsigned i = 0; i < c->n; i++) {
+		struct tern_sched_stats st;
+		tern_sched_stats(c->cores[i], &st);
+		unfinished += (int)st.tasks_live;
+	}
+	if (__atomic_load_n(&c->inflight, __ATOMIC_ACQUIRE))
+		tern_log(TERN_LOG_WARN, "tern_cores_stop: %llu submits still in flight after grace",
+			 (unsigned long long)c->inflight);
+	return unfinished;
+}
+
+void tern_cores_destroy(struct tern_cores *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->cores[i] && c->cores[i]->shutdown.src)
+			tern_cancel_dispose(c->cores[i]->shutdown);
+		tern_sched_destroy(c->cores[i]);
+	}
+	free(c);
+}
+
+int tern_core_index(void)
+{
+	struct tern_sched *s = tern__tls_sched;
+
+	return s && s->group ? (int)s->index : -1;
+}
+
+tern_token_t tern_core_shutdown_token(void)
+{
+	struct tern_sched *s = tern__tls_sched;
+
+	return s && s->group ? tern_cancel_token(s->shutdown) : TERN_TOKEN_NONE;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A core's inbox: a bounded multi-producer, single-consumer ring of message
+ * pointers. Any thread may post; only the owning core takes.
+ *
+ * Each slot carries a sequence number (D. Vyukov's bounded queue): a
+ * producer claims a position with one CAS on the tail, writes its message,
+ * then publishes the slot by storing seq = pos + 1 (release); the consumer
+ * takes slots in order while seq says they are published, and frees each by
+ * storing seq = pos + size (release). Producers and the consumer never share
+ * a counter on the fast path, only the slot they hand over.
+ *
+ * Messages are intrusive: struct tern__msg lives inside whatever it is
+ * about (a submit record), so posting allocates nothing.
+ */
+#ifndef TERN_SCHED_INBOX_H
+#define TERN_SCHED_INBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct tern_sched;
+struct tern__msg;
+
+/* Runs on the receiving core, from its inbox poller. */
+typedef void (*tern__msg_fn)(struct tern_sched *s, struct tern__msg *m);
+
+struct tern__msg {
+	tern__msg_fn fn;
+	struct tern__msg *next; /* the sender's retry list when the inbox is full */
+};
+
+struct tern__slot {
+	uint64_t seq;
+	struct tern__msg *msg;
+};
+
+struct tern__inbox {
+	uint64_t tail __attribute__((aligned(64))); /* producers' line */
+	uint64_t head __attribute__((aligned(64))); /* the consumer's line */
+	uint64_t mask;
+	struct tern__slot *slots;
+	uint64_t posted_full;                       /* posts refused: full */
+};
+
+int tern__inbox_init(struct tern__inbox *q, uint32_t size, int node);
+void tern__inbox_fini(struct tern__inbox *q);
+/* Any thread. 0, or -EAGAIN when full (nothing was posted). */
+int tern__inbox_post(struct tern__inbox *q, struct tern__msg *m);
+/* The owner only. Takes up to @max messages into @out; returns how many. */
+unsigned tern__inbox_take(struct tern__inbox *q, struct tern__msg **out, unsigned max);
+/* The owner only: true when a message is waiting (one load). */
+bool tern__inbox_ready(const struct tern__inbox *q);
+
+#endif

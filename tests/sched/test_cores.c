@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Two cores (this machine has two CPUs): submit with results and errors,
+ * backpressure, cancellation, shutdown with tasks still waiting. Core 0 is
+ * driven by the test's thread (main_is_worker); core 1 by its own thread. */
+#include <pthread.h>
+
+#include "helpers.h"
+
+static struct tern_cores *G;
+
+static intptr_t where(void *arg)
+{
+	return tern_core_index();
+}
+
+static intptr_t fails_eio(void *arg)
+{
+	return -EIO;
+}
+
+static intptr_t echo_arg(void *arg)
+{
+	return (intptr_t)arg;
+}
+
+static intptr_t sleeps_on_shutdown(void *arg)
+{
+	/* parks until tern_cores_stop cancels this core's shutdown token */
+	return tern_sleep(TERN_MAX_DELAY_NS, tern_core_shutdown_token());
+}
+
+/* Runs on core 0 inside the group. */
+static intptr_t root(void *arg)
+{
+	struct tern_sched *c0 = tern_cores_sched(G, 0), *c1 = tern_cores_sched(G, 1);
+	tern_future_t f, fs[1000];
+	tern_cancel_t cs;
+
+	/* results and errors come back to this core */
+	assert_int_equal(tern_submit(c1, where, NULL, NULL, &f), 0);
+	assert_int_equal(tern_await(f, TERN_TOKEN_NONE), 1);
+	assert_int_equal(tern_submit(c1, fails_eio, NULL, NULL, &f), 0);
+	assert_int_equal(tern_await(f, TERN_TOKEN_NONE), -EIO);
+	assert_int_equal(tern_submit(c0, where, NULL, NULL, &f), 0); /* to itself */
+	assert_int_equal(tern_await(f, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_core_index(), 0);
+
+	/* many in flight, each result to its own future */
+	for (intptr_t i = 0; i < 1000; i++)
+		assert_int_equal(tern_submit(c1, echo_arg, (void *)i, &(struct tern_submit_opts){
+			.full = TERN_SUBMIT_FULL_WAIT }, &fs[i]), 0);
+	for (intptr_t i = 0; i < 1000; i++)
+		assert_int_equal(tern_await(fs[i], TERN_TOKEN_NONE), i);
+
+	/* a cancelled await leaves the future valid; dropping it releases the
+	 * record when the result arrives */
+	assert_int_equal(tern_cancel_create(&cs), 0);
+	assert_int_equal(tern_submit(c1, where, NULL, NULL, &f), 0);
+	assert_int_equal(tern_cancel(cs), 0);
+	assert_int_equal(tern_await(f, tern_cancel_token(cs)), -ECANCELED);
+	assert_int_equal(tern_future_drop(f), 0);
+	assert_int_equal(tern_cancel_dispose(cs), 0);
+
+	/* bad input */
+	assert_int_equal(tern_submit(NULL, where, NULL, NULL, &f), -EINVAL);
+	assert_int_equal(tern_submit(c1, NULL, NULL, NULL, &f), -EINVAL);
+	assert_int_equal(tern_submit(c1, where, NULL, NULL, NULL), -EINVAL);
+
+	/* detached work parked on core 1 until shutdown cancels it */
+	assert_int_equal(tern_submit(c1, sleeps_on_shutdown, NULL, &(struct tern_submit_opts){
+		.detached = true, .name = "parked" }, NULL), 0);
+	tern_sched_stop(c0);
+	return 0;
+}
+
+static void submit_across_cores(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .main_is_worker = true,
+				     .sched = { .misuse = TERN_MISUSE_RETURN,
+						.unobserved = TERN_UNOBSERVED_LOG } };
+	struct tern_sched_stats st0, st1;
+	struct tern_sched *alone = mk_sched(false);
+	tern_future_t f;
+	tern_task_t t;
+
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	assert_int_equal(tern_cores_count(G), 2);
+	assert_null(tern_cores_sched(G, 2));
+	/* not a core: nowhere for a result to come back to */
+	assert_int_equal(tern_submit(tern_cores_sched(G, 1), where, NULL, NULL, &f), -EPERM);
+	/* a core outside any group is not a target */
+	assert_int_equal(tern_submit(alone, where, NULL, NULL, &f), -EINVAL);
+	assert_int_equal(tern_task_spawn(root, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0), .name = "root" }, &t), 0);
+	assert_int_equal(tern_cores_start(G), 0);
+	assert_int_equal(tern_cores_start(G), -EALREADY);
+	assert_int_equal(tern_cores_enter(G, 0), 0); /* until root stops core 0 */
+	/* the parked task ends through its shutdown token: nothing unfinished */
+	assert_int_equal(tern_cores_stop(G, 2000000000ull), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	tern_sched_stats(tern_cores_sched(G, 0), &st0);
+	tern_sched_stats(tern_cores_sched(G, 1), &st1);
+	assert_int_equal(st0.records_live, 0); /* every submit record came back */
+	assert_int_equal(st0.tasks_live + st1.tasks_live, 0);
+	tern_cores_destroy(G);
+	end_sched(alone);
+}
+
+/* ---- backpressure: a tiny inbox on core 1 ---- */
+
+static intptr_t flood(void *arg)
+{
+	struct tern_sched *c1 = tern_cores_sched(G, 1);
+	tern_future_t f[64];
+	int ok = 0, again = 0;
+
+	for (int i = 0; i < 64; i++) {
+		int rc = tern_submit(c1, where, NULL, NULL, &f[ok]);
+		if (rc == 0)
+			ok++;
+		else if (rc == -EAGAIN)
+			again++;
+		else
+			return rc;
+	}
+	/* a full inbox refused some, and nothing refused was lost or sent */
+	assert_true(again > 0);
+	assert_int_equal(ok + again, 64);
+	assert_int_equal(ok, 4); /* exactly the inbox's size got through */
+	/* now let core 1 run: the accepted ones complete */
+	assert_int_equal(tern_cores_start(G), 0);
+	for (int i = 0; i < ok; i++)
+		assert_int_equal(tern_await(f[i], TERN_TOKEN_NONE), 1);
+	tern_sched_stop(tern_sched_current());
+	return again;
+}
+
+static void full_inbox_backpressure(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .main_is_worker = true,
+				     .sched = { .inbox_size = 4, .misuse = TERN_MISUSE_RETURN,
+						.unobserved = TERN_UNOBSERVED_ABORT } };
+	tern_task_t t;
+
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	assert_int_equal(tern_task_spawn(flood, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0) }, &t), 0);
+	/* core 1 is not started until flood has filled its inbox */
+	assert_int_equal(tern_cores_enter(G, 0), 0);
+	assert_true(tern_task_await(t, TERN_TOKEN_NONE) > 0);
+	assert_int_equal(tern_cores_stop(G, 0), 0);
+	tern_cores_destroy(G);
+}
+
+/* ---- shutdown with a task that ignores the shutdown token ---- */
+
+static intptr_t sleeps_deaf(void *arg)
+{
+	return tern_sleep(TERN_MAX_DELAY_NS, TERN_TOKEN_NONE);
+}
+
+static intptr_t park_two(void *arg)
+{
+	struct tern_sched *c1 = tern_cores_sched(G, 1);
+
+	assert_int_equal(tern_submit(c1, sleeps_on_shutdown, NULL, &(struct tern_submit_opts){
+		.detached = true, .name = "polite" }, NULL), 0);
+	assert_int_equal(tern_submit(c1, sleeps_deaf, NULL, &(struct tern_submit_opts){
+		.detached = true, .name = "deaf" }, NULL), 0);
+	tern_sched_stop(tern_sched_current());
+	return 0;
+}
+
+static void shutdown_reports_unfinished(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .main_is_worker = true,
+				     .sched = { .misuse = TERN_MISUSE_RETURN,
+						.unobserved = TERN_UNOBSERVED_LOG } };
+	tern_task_t t;
+
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	assert_int_equal(tern_task_spawn(park_two, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0) }, &t), 0);
+	assert_int_equal(tern_cores_start(G), 0);
+	assert_int_equal(tern_cores_enter(G, 0), 0);
+	/* "polite" ends through its token; "deaf" does not, and is counted
+	 * (and named in the log when the group is destroyed) */
+	assert_int_equal(tern_cores_stop(G, 200000000ull), 1);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	tern_cores_destroy(G);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(submit_across_cores),
+		cmocka_unit_test(full_inbox_backpressure),
+		cmocka_unit_test(shutdown_reports_unfinished),
+	};
+
+	return cmocka_run_group_tests_name("sched_cores", tests, NULL, NULL);
+}
