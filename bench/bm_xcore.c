@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Cross-core benchmarks (issue 4), two threads pinned to CPUs 0 and 1:
+ *   BM_c2c_pingpong     a cache line bounced between the cores (physical
+ *                       floor), per round trip
+ *   BM_xcore_submit     tern's inbox: one message posted at a time by one
+ *                       core, taken in batches of 32 by the other, per message
+ *   BM_rte_ring_mpsc    the same through an rte_ring (MP enqueue, SC dequeue)
+ *   BM_xcore_roundtrip  tern_submit to the other core and await the result,
+ *                       per round trip
+ * Wall time (real_time): the work spans two threads.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <tern/tern.h>
+
+#include "bench.h"
+#include "inbox.h"
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static cpu_set_t saved_affinity;
+
+static void pin_main(void)
+{
+	pthread_getaffinity_np(pthread_self(), sizeof(saved_affinity), &saved_affinity);
+	pin_self(0);
+}
+
+static void unpin_main(void)
+{
+	pthread_setaffinity_np(pthread_self(), sizeof(saved_affinity), &saved_affinity);
+}
+
+/* ---- BM_c2c_pingpong ---- */
+
+static volatile uint64_t ball __attribute__((aligned(64)));
+static uint64_t pp_n;
+
+static void *pong_thread(void *arg)
+{
+	pin_self(1);
+	for (uint64_t i = 0; i < pp_n; i++) {
+		/* Pairs with the main thread's release of an odd value. */
+		while (__atomic_load_n(&ball, __ATOMIC_ACQUIRE) != 2 * i + 1)
+			;
+		__atomic_store_n(&ball, 2 * i + 2, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void bm_c2c_pingpong(struct tern_bench *b)
+{
+	pthread_t th;
+
+	pin_main();
+	ball = 0;
+	uint64_t n = tern_bench_start(b);
+	pp_n = n;
+	pthread_create(&th, NULL, pong_thread, NULL);
+	for (uint64_t i = 0; i < n; i++) {
+		__atomic_store_n(&ball, 2 * i + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&ball, __ATOMIC_ACQUIRE) != 2 * i + 2)
+			;
+	}
+	tern_bench_stop(b);
+	pthread_join(th, NULL);
+	unpin_main();
+}
+TERN_BENCH_DEF(bm_c2c_pingpong, .name = "BM_c2c_pingpong", .real_time = 1);
+
+/* ---- queues: one producer thread, the benchmark thread consumes ---- */
+
+#define QSIZE 4096
+#define BATCH 32
+
+struct qbench {
+	uint64_t n;
+	struct tern__inbox *inbox;
+	struct rte_ring *ring;
+	struct tern__msg *msgs;  /* n distinct intrusive messages, reused */
+};
+
+static void *inbox_producer(void *arg)
+{
+	struct qbench *q = arg;
+
+	pin_self(1);
+	for (uint64_t i = 0; i < q->n; i++)
+		while (tern__inbox_post(q->inbox, &q->msgs[i & (QSIZE - 1)]) != 0)
+			rte_pause();
+	return NULL;
+}
+
+static void *ring_producer(void *arg)
+{
+	struct qbench *q = arg;
+
+	pin_self(1);
+	for (uint64_t i = 0; i < q->n; i++)
+		while (rte_ring_mp_enqueue(q->ring, &q->msgs[i & (QSIZE - 1)]) != 0)
+			rte_pause();
+	return NULL;
+}
+
+static void bm_xcore_submit(struct tern_bench *b)
+{
+	struct tern__inbox inbox;
+	struct qbench q = { .inbox = &inbox };
+	struct tern__msg *got[BATCH];
+	pthread_t th;
+
+	if (tern__inbox_init(&inbox, QSIZE, -1) < 0) {
+		tern_bench_error(b, "inbox init failed");
+		return;
+	}
+	q.msgs = calloc(QSIZE, sizeof(*q.msgs));
+	pin_main();
+	uint64_t n = tern_bench_start(b);
+	q.n = n;
+	pthread_create(&th, NULL, inbox_producer, &q);
+	for (uint64_t taken = 0; taken < n;)
+		taken += tern__inbox_take(&inbox, got, BATCH);
+	tern_bench_stop(b);
+	pthread_join(th, NULL);
+	unpin_main();
+	free(q.msgs);
+	tern__inbox_fini(&inbox);
+}
+TERN_BENCH_DEF(bm_xcore_submit, .name = "BM_xcore_submit", .real_time = 1);
+
+static void bm_rte_ring_mpsc(struct tern_bench *b)
+{
+	size_t sz = rte_ring_get_memsize(QSIZE);
+	struct rte_ring *r = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	struct qbench q = { .ring = r };
+	void *got[BATCH];
+	pthread_t th;
+
+	/* rte_ring_init works on the caller's memory: no EAL needed. */
+	if (!r || rte_ring_init(r, "bm_mpsc", QSIZE, RING_F_SC_DEQ) < 0) {
+		tern_bench_error(b, "rte_ring_init failed");
+		free(r);
+		return;
+	}
+	q.msgs = calloc(QSIZE, sizeof(*q.msgs));
+	pin_main();
+	uint64_t n = tern_bench_start(b);
+	q.n = n;
+	pthread_create(&th, NULL, ring_producer, &q);
+	for (uint64_t taken = 0; taken < n;)
+		taken += rte_ring_sc_dequeue_burst(r, got, BATCH, NULL);
+	tern_bench_stop(b);
+	pthread_join(th, NULL);
+	unpin_main();
+	free(q.msgs);
+	free(r);
+}
+TERN_BENCH_DEF(bm_rte_ring_mpsc, .name = "BM_rte_ring_mpsc", .real_time = 1);
+
+/* ---- BM_xcore_roundtrip ---- */
+
+static struct tern_cores *rt_group;
+
+static intptr_t one(void *arg)
+{
+	return 1;
+}
+
+static intptr_t rt_loop(void *arg)
+{
+	struct tern_bench *b = arg;
+	struct tern_sched *peer = tern_cores_sched(rt_group, 1);
+	uint64_t n = tern_bench_start(b);
+	intptr_t bad = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		tern_future_t f;
+		if (tern_submit(peer, one, NULL, NULL, &f) < 0 ||
+		    tern_await(f, TERN_TOKEN_NONE) != 1)
+			bad = 1;
+	}
+	tern_bench_stop(b);
+	tern_sched_stop(tern_sched_current());
+	return bad;
+}
+
+static void bm_xcore_roundtrip(struct tern_bench *b)
+{
+	int cpus[2] = { 0, 1 };
+	struct tern_cores_opts o = { .n = 2, .cpus = cpus, .main_is_worker = true };
+	tern_task_t t;
+
+	pin_main();
+	if (tern_cores_create(&o, &rt_group) < 0 ||
+	    tern_task_spawn(rt_loop, b, &(struct tern_task_opts){
+		    .sched = tern_cores_sched(rt_group, 0) }, &t) < 0 ||
+	    tern_cores_start(rt_group) < 0) {
+		tern_bench_error(b, "could not start two cores");
+		unpin_main();
+		return;
+	}
+	tern_cores_enter(rt_group, 0);
+	tern_cores_stop(rt_group, 1000000000ull);
+	if (tern_task_await(t, TERN_TOKEN_NONE) != 0)
+		tern_bench_error(b, "a submit failed");
+	tern_cores_destroy(rt_group);
+	unpin_main();
+}
+TERN_BENCH_DEF(bm_xcore_roundtrip, .name = "BM_xcore_roundtrip", .real_time = 1);
