@@ -34,17 +34,6 @@ struct tern_cores {
 	bool main_is_worker;
 };
 
-struct tern__submit {
-	void *slab_link;
-	struct tern__rec rec;        /* owned by origin */
-	struct tern__msg go, back;
-	tern_task_fn fn;
-	void *arg;
-	intptr_t result;
-	struct tern_sched *origin, *target;
-	size_t stack_size;
-	char name[TERN__NAME_LEN];
-};
 
 size_t tern__submit_size(void)
 {
@@ -113,12 +102,59 @@ int tern__inbox_poll(void *arg)
 
 /* ---- submit ---- */
 
+static void submit_go(struct tern_sched *s, struct tern__msg *m);
+
 static void submit_back(struct tern_sched *s, struct tern__msg *m)
 {
 	struct tern__submit *sub = container_of(m, struct tern__submit, back);
 
-	__atomic_fetch_sub(&s->group->inflight, 1, __ATOMIC_RELEASE);
+	if (s->group)
+		__atomic_fetch_sub(&s->group->inflight, 1, __ATOMIC_RELEASE);
+	s->replies_pending--;
 	tern__rec_complete(&sub->rec, sub->result);
+}
+
+struct tern__submit *tern__submit_of_go(struct tern__msg *m)
+{
+	return container_of(m, struct tern__submit, go);
+}
+
+/* A pending record on @self for @fn(@arg): completed by its `back` message,
+ * counted in flight when @self is in a group (shutdown waits for it). */
+struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, void *arg,
+				      const char *name, size_t stack, bool detached)
+{
+	struct tern__submit *sub = tern__slab_get(&self->submits);
+
+	if (!sub)
+		return NULL;
+	sub->rec = (struct tern__rec){
+		.version = (sub->rec.version | 1) + 1, .kind = REC_SUBMIT, .sched = self,
+		.dropped = detached,
+	};
+	sub->go.fn = submit_go;
+	sub->back.fn = submit_back;
+	sub->fn = fn;
+	sub->arg = arg;
+	sub->origin = self;
+	sub->target = NULL;
+	sub->stack_size = stack;
+	snprintf(sub->name, sizeof(sub->name), "%s", name);
+	self->st.records_live++;
+	self->replies_pending++;
+	if (self->group)
+		__atomic_fetch_add(&self->group->inflight, 1, __ATOMIC_RELAXED);
+	return sub;
+}
+
+/* Undoes tern__submit_new for a record that was never sent. */
+void tern__submit_abandon(struct tern__submit *sub)
+{
+	if (sub->origin->group)
+		__atomic_fetch_sub(&sub->origin->group->inflight, 1, __ATOMIC_RELAXED);
+	sub->origin->replies_pending--;
+	sub->rec.dropped = 0;
+	tern__rec_release(&sub->rec);
 }
 
 static intptr_t submit_run(void *arg)
@@ -195,29 +231,15 @@ int tern_submit(struct tern_sched *target, tern_task_fn fn, void *arg,
 
 	if (rc < 0)
 		return rc;
-	sub = tern__slab_get(&self->submits);
+	sub = tern__submit_new(self, fn, arg, o && o->name ? o->name : "submit",
+			       o ? o->stack_size : 0, o && o->detached);
 	if (!sub)
 		return -ENOMEM;
-	sub->rec = (struct tern__rec){
-		.version = (sub->rec.version | 1) + 1, .kind = REC_SUBMIT, .sched = self,
-		.dropped = o && o->detached,
-	};
-	sub->go.fn = submit_go;
-	sub->back.fn = submit_back;
-	sub->fn = fn;
-	sub->arg = arg;
-	sub->origin = self;
 	sub->target = target;
-	sub->stack_size = o ? o->stack_size : 0;
-	snprintf(sub->name, sizeof(sub->name), "%s", o && o->name ? o->name : "submit");
-	self->st.records_live++;
-	__atomic_fetch_add(&self->group->inflight, 1, __ATOMIC_RELAXED);
 	/* The inbox's release store publishes everything written above. */
 	rc = post_go(sub, o);
 	if (rc < 0) {
-		__atomic_fetch_sub(&self->group->inflight, 1, __ATOMIC_RELAXED);
-		sub->rec.dropped = 0;
-		tern__rec_release(&sub->rec);
+		tern__submit_abandon(sub);
 		return rc;
 	}
 	if (out)

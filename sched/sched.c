@@ -113,6 +113,14 @@ void tern_sched_destroy(struct tern_sched *s)
 
 	if (!s)
 		return;
+	if (s->replies_pending) {
+		/* Another core or an offload thread will still post into this
+		 * core's inbox and write its records: keep the memory. */
+		tern_log(TERN_LOG_ERR, "core %s: destroyed with %llu replies on their way; "
+				       "its memory is kept (leaked) so they land safely",
+			 s->name, (unsigned long long)s->replies_pending);
+		return;
+	}
 	for (t = s->live.live_next; t != &s->live; t = t->live_next)
 		tern_log(TERN_LOG_WARN, "core %s: task %s never finished (dropped at destroy)",
 			 s->name, t->name);
@@ -425,10 +433,12 @@ intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void
 		return rc;
 	}
 	while (!tern_future_done(root.f)) {
-		/* Nothing ran, nothing is ready, no poller but the core's own:
+		/* Nothing ran, nothing is ready, no reply is on its way, no
+		 * poller but the core's own:
 		 * with no timer armed, or a virtual clock nobody can move, the
 		 * task can never be woken. */
-		if (!round_once(s) && !s->rq_head && pollers_in_use(s) <= 2 && !s->group &&
+		if (!round_once(s) && !s->rq_head && pollers_in_use(s) <= 2 &&
+		    !s->replies_pending &&
 		    (s->wheel.live == 0 || s->virtual_clock)) {
 			tern_log(TERN_LOG_ERR, "tern_block_on: the task waits for something "
 					       "nothing on this thread can complete");
@@ -436,6 +446,11 @@ intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void
 		}
 	}
 	r = tern_future_done(root.f) ? tern_await(root.f, TERN_TOKEN_NONE) : -EDEADLK;
+	/* Replies still owed (a dropped offload, say) write into this core's
+	 * memory when they land: wait for them before it goes away. */
+	while (s->replies_pending)
+		if (!round_once(s))
+			tern__cpu_relax();
 	unbind(s);
 	tern_sched_destroy(s);
 	return r;

@@ -232,6 +232,7 @@ struct tern_sched {
 	unsigned index;                /* in the group */
 	tern_cancel_t shutdown;        /* cancelled by tern_cores_stop */
 	uint64_t msgs_in, msgs_retried;
+	uint64_t replies_pending;      /* submits and offloads not yet back */
 
 	struct tern_sched_opts opts;
 	char name[TERN__NAME_LEN];
@@ -312,6 +313,25 @@ uint64_t tern__cycles_to_ns(uint64_t cycles);
 uint64_t tern__ns_to_cycles(uint64_t ns);
 /* ns per cycle in 32.32 fixed point (schedulers cache it at create). */
 uint64_t tern__ns_per_cycle_q32(void);
+
+/* Work sent off the calling core (cores.c, offload.c): the record lives on
+ * the caller's core and carries both messages, there and back. */
+struct tern__submit {
+	void *slab_link;
+	struct tern__rec rec;        /* owned by origin */
+	struct tern__msg go, back;
+	tern_task_fn fn;
+	void *arg;
+	intptr_t result;
+	struct tern_sched *origin, *target;
+	size_t stack_size;
+	char name[TERN__NAME_LEN];
+};
+
+struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, void *arg,
+				      const char *name, size_t stack, bool detached);
+void tern__submit_abandon(struct tern__submit *sub);
+struct tern__submit *tern__submit_of_go(struct tern__msg *m);
 
 /* The inbox poller (cores.c): runs arrived messages, retries replies. */
 int tern__inbox_poll(void *sched);

@@ -97,7 +97,9 @@ int tern_sched_create(const struct tern_sched_opts *opts, struct tern_sched **ou
 /**
  * Destroys @p s: unmaps its stacks and frees its records. Tasks that never
  * finished are logged by name and dropped (their stacks are unmapped, so do
- * not hold pointers into them). Must not be called while @p s runs.
+ * not hold pointers into them). Must not be called while @p s runs. If
+ * replies to its submits or offloads are still on their way, its memory is
+ * kept (leaked, with a log line) rather than freed under them.
  * NULL is ignored.
  */
 void tern_sched_destroy(struct tern_sched *s);
@@ -171,6 +173,8 @@ struct tern_sched *tern_sched_current(void);
  * stall its NIC and every task on it.
  *
  * @param opts scheduler options (NULL: defaults).
+ * Returns when the task has finished and every reply owed to this core
+ * (submits, offloads) has arrived.
  * @return the task's result; -EDEADLK on an engine core (logged, with what
  *   to do instead), or when the task waits for something nothing on this
  *   thread can complete (no ready task, no poller but the timers, and no

@@ -10,6 +10,7 @@
 #include <tern/task.h>
 #include <tern/sched.h>
 #include <tern/cores.h>
+#include <tern/offload.h>
 #include <tern/timer.h>
 #include <tern/sync.h>
 #include <tern/chan.h>
