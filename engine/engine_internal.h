@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * engine/ private header: the per-core engine, its ARP table, sockets and
+ * the protocol entry points. Built on the public headers only (include/tern/):
+ * sched/ and drivers/ internals are not used here.
+ *
+ * Packets move between the protocol files with their data pointer at the
+ * Ethernet header; only delivery to a socket moves it to the payload.
+ */
+#ifndef TERN_ENGINE_INTERNAL_H
+#define TERN_ENGINE_INTERNAL_H
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <tern/engine.h>
+#include <tern/future.h>
+#include <tern/port.h>
+#include <tern/sched.h>
+
+#define ENG_BURST 32          /* RX burst, and the TX batch that triggers a flush */
+#define ENG_PREFETCH 4        /* packets prefetched ahead in a burst */
+#define ENG_TX_CAP 512        /* packets buffered for TX between flushes */
+#define ENG_ARP_SLOTS 256     /* ARP table entries (power of two) */
+#define ENG_ARP_PROBE 8       /* slots searched from an address's hash */
+#define ENG_ARP_PENDING 4     /* packets kept per unresolved destination */
+#define ENG_SOCK_QUEUE_MAX (1u << 20)
+#define ENG_HDRS (RTE_ETHER_HDR_LEN + 20 + 8) /* Ethernet + IPv4 + UDP */
+
+/* ------------------------------------------------------------ waitlists */
+
+/*
+ * Tasks waiting for an engine event. Each waiter lives on its task's stack
+ * and holds a pooled promise; the waker unlinks it before completing it, so
+ * a waiter is linked exactly while it can still be woken.
+ */
+struct eng_waiter {
+	struct eng_waiter *next, *prev;
+	tern_promise_t p;
+};
+
+struct eng_waitlist {
+	struct eng_waiter head;   /* circular; empty when head.next == &head */
+	uint32_t n;
+};
+
+void eng_waitlist_init(struct eng_waitlist *wl);
+/* Awaits a wake-up: the waker's value (0 or -errno), or the token's error. */
+intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok);
+void eng_wake_one(struct eng_waitlist *wl, intptr_t v);
+void eng_wake_all(struct eng_waitlist *wl, intptr_t v);
+
+/* ------------------------------------------------------------------ ARP */
+
+enum eng_arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STATIC };
+
+struct eng_arp_entry {
+	uint32_t ip;              /* host order */
+	uint8_t state;            /* enum eng_arp_state */
+	uint8_t npend;
+	struct rte_ether_addr mac;
+	uint64_t updated_ns;      /* learnt (REACHABLE) or started (INCOMPLETE) */
+	uint64_t last_req_ns;     /* RFC 1122 rate limit per destination */
+	struct rte_mbuf *pend[ENG_ARP_PENDING]; /* oldest first; IP header first */
+	struct eng_waitlist waiters;
+};
+
+struct eng_arp {
+	struct eng_arp_entry e[ENG_ARP_SLOTS];
+	uint32_t n_incomplete;
+	uint64_t next_check_ns;   /* earliest retry or deadline among INCOMPLETE */
+};
+
+/* ----------------------------------------------------------------- UDP */
+
+struct tern_udp_sock {
+	struct tern_engine *eng;
+	uint16_t port;
+	uint32_t mask;            /* queue capacity - 1 (power of two) */
+	uint32_t cap;             /* what the user asked for */
+	uint32_t head, tail;      /* free-running indices into q */
+	struct rte_mbuf **q;
+	struct eng_waitlist waiters;
+	struct tern_udp_sock_stats st;
+};
+
+/* ------------------------------------------------------------- engine */
+
+struct tern_engine {
+	/* Read for every packet. */
+	struct tern_port *port;
+	uint16_t worker;
+	uint16_t tx_n;
+	uint16_t ip_id;
+	uint32_t ip;              /* host order */
+	uint32_t netmask, gateway;
+	uint32_t offloads;
+	struct rte_ether_addr mac;
+	uint64_t now_ns;          /* read once per poll */
+	struct tern_udp_sock **socks; /* by port: 65536 slots */
+	struct tern_engine_stats st;
+
+	/* Control path. */
+	struct tern_sched *sched;
+	struct rte_mempool *mp;   /* for packets the engine makes */
+	int poller_id;
+	uint32_t sock_queue;
+	uint64_t arp_timeout_ns, arp_retry_ns, arp_ttl_ns;
+	uint64_t icmp_rate, icmp_burst;
+	uint64_t icmp_tokens_ns;  /* token bucket, in ns of credit */
+	uint64_t icmp_last_ns;
+
+	struct eng_arp arp;
+	struct rte_mbuf *tx[ENG_TX_CAP];
+};
+
+#define ENG_DROP(eng, m, reason)                 \
+	do {                                     \
+		(eng)->st.drops.reason++;        \
+		rte_pktmbuf_free(m);             \
+	} while (0)
+
+/* engine.c: TX buffer. */
+int eng_tx(struct tern_engine *eng, struct rte_mbuf *m);
+int eng_tx_flush(struct tern_engine *eng);
+
+/* Protocol entry points, one file each. */
+void eng_eth_in(struct tern_engine *eng, struct rte_mbuf *m);
+int eng_eth_out(struct tern_engine *eng, struct rte_mbuf *m,
+		const struct rte_ether_addr *dst, uint16_t type);
+void eng_arp_in(struct tern_engine *eng, struct rte_mbuf *m);
+int eng_arp_announce(struct tern_engine *eng);
+void eng_arp_poll(struct tern_engine *eng);
+struct eng_arp_entry *eng_arp_lookup(struct tern_engine *eng, uint32_t ip);
+intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t nh,
+			  tern_token_t tok);
+void eng_arp_fini(struct tern_engine *eng);
+bool eng_arp_busy(const struct tern_engine *eng);
+void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast);
+intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
+		      tern_token_t tok);
+void eng_ipv4_hdr(struct tern_engine *eng, struct rte_ipv4_hdr *ip, uint8_t proto,
+		  uint32_t src, uint32_t dst, uint16_t total_len);
+void eng_icmp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+void eng_icmp_port_unreach(struct tern_engine *eng, struct rte_mbuf *m,
+			   struct rte_ipv4_hdr *ip);
+void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		bool bcast);
+void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m);
+void eng_udp_close_all(struct tern_engine *eng);
+
+/* True when ip (host order) is on our subnet. */
+static inline bool eng_on_link(const struct tern_engine *eng, uint32_t ip)
+{
+	return ((ip ^ eng->ip) & eng->netmask) == 0;
+}
+
+/* Limited or directed broadcast of our subnet. */
+static inline bool eng_ip_bcast(const struct tern_engine *eng, uint32_t ip)
+{
+	return ip == 0xffffffffu || (eng_on_link(eng, ip) && (ip | eng->netmask) == 0xffffffffu);
+}
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 input (RFC 791, RFC 1122 3.2.1): header checks in the order that
+ * makes each later check safe, then ICMP or UDP. Fragments are counted and
+ * dropped: reassembly is not done yet.
+ */
+#include "engine_internal.h"
+
+#define IP_FRAG_MASK RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
+
+/* RX checksum offload says good, bad, or unknown (then we compute it). */
+static bool ip_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t hlen)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	return rte_raw_cksum(ip, hlen) == 0xffff;
+}
+
+void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  RTE_ETHER_HDR_LEN);
+	uint32_t frame = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
+	uint16_t hlen, tlen;
+	uint32_t dst;
+
+	/* Headers must sit in the first segment; a chain is linearized
+	 * nowhere, so it is checked like a runt. */
+	if (TERN_UNLIKELY(m->nb_segs != 1 || frame < sizeof(*ip)))
+		goto runt;
+	if (TERN_UNLIKELY((ip->version_ihl >> 4) != 4))
+		goto version;
+	hlen = (ip->version_ihl & 0xf) * 4;
+	if (TERN_UNLIKELY(hlen < sizeof(*ip) || hlen > frame))
+		goto ihl;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if (TERN_UNLIKELY(tlen < hlen || tlen > frame))
+		goto len;
+	if (TERN_UNLIKELY(!ip_cksum_ok(m, ip, hlen)))
+		goto cksum;
+	/* RFC 1122 3.2.1.7: TTL 1 is fine for a host; 0 is never sent. */
+	if (TERN_UNLIKELY(ip->time_to_live == 0))
+		goto ttl;
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (TERN_UNLIKELY(dst != eng->ip && !eng_ip_bcast(eng, dst)))
+		goto not_ours;
+	if (TERN_UNLIKELY(ip->fragment_offset & IP_FRAG_MASK))
+		goto frag;
+	/* Ethernet pads short frames: the datagram ends at total length. */
+	if (tlen < frame)
+		rte_pktmbuf_trim(m, frame - tlen);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = hlen;
+	if (TERN_LIKELY(ip->next_proto_id == IPPROTO_UDP)) {
+		eng_udp_in(eng, m, ip, l2_bcast || dst != eng->ip);
+		return;
+	}
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		if (l2_bcast || dst != eng->ip) /* no answers to broadcast pings */
+			goto icmp_bcast;
+		eng_icmp_in(eng, m, ip);
+		return;
+	}
+	ENG_DROP(eng, m, ip_proto);
+	return;
+runt:
+	ENG_DROP(eng, m, ip_runt);
+	return;
+version:
+	ENG_DROP(eng, m, ip_version);
+	return;
+ihl:
+	ENG_DROP(eng, m, ip_ihl);
+	return;
+len:
+	ENG_DROP(eng, m, ip_len);
+	return;
+cksum:
+	ENG_DROP(eng, m, ip_cksum);
+	return;
+ttl:
+	ENG_DROP(eng, m, ip_ttl);
+	return;
+not_ours:
+	ENG_DROP(eng, m, ip_not_ours);
+	return;
+frag:
+	ENG_DROP(eng, m, ip_frag);
+	return;
+icmp_bcast:
+	ENG_DROP(eng, m, icmp_type);
+}

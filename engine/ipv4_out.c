@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 output: the header, the next hop (on link, or the gateway), and the
+ * neighbour's MAC from the ARP table (slow path in arp.c when missing).
+ */
+#include "engine_internal.h"
+
+/* Fills a 20-byte header; the checksum in software unless offloaded. */
+void eng_ipv4_hdr(struct tern_engine *eng, struct rte_ipv4_hdr *ip, uint8_t proto,
+		  uint32_t src, uint32_t dst, uint16_t total_len)
+{
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(total_len);
+	ip->packet_id = rte_cpu_to_be_16(eng->ip_id++);
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/*
+ * m's data starts at a complete IPv4 header for dst. Returns 0 when m is
+ * the engine's (sent or queued on ARP), or an error with m the caller's
+ * (-ENETUNREACH, -ENOBUFS, -ENOSPC), or the resolution's end for a task
+ * that waited (-EHOSTUNREACH: freed; -ECANCELED/-ETIMEDOUT: still queued).
+ */
+intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
+		      tern_token_t tok)
+{
+	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
+	struct eng_arp_entry *e;
+	uint32_t nh = dst;
+
+	m->l3_len = sizeof(struct rte_ipv4_hdr);
+	if (TERN_UNLIKELY(eng_ip_bcast(eng, dst)))
+		return eng_eth_out(eng, m, &bcast, RTE_ETHER_TYPE_IPV4);
+	if (!eng_on_link(eng, dst)) {
+		if (eng->gateway == 0)
+			return -ENETUNREACH;
+		nh = eng->gateway;
+	}
+	e = eng_arp_lookup(eng, nh);
+	if (TERN_LIKELY(e != NULL && (e->state == ARP_STATIC ||
+	    (e->state == ARP_REACHABLE && eng->now_ns - e->updated_ns < eng->arp_ttl_ns))))
+		return eng_eth_out(eng, m, &e->mac, RTE_ETHER_TYPE_IPV4);
+	return eng_arp_out_slow(eng, m, nh, tok);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP input (RFC 768, RFC 1122 4.1.3): length and checksum, then the
+ * socket bound to the destination port. A closed port answers with ICMP
+ * port unreachable (not for broadcasts, RFC 1122 4.1.3.1).
+ */
+#include <rte_udp.h>
+
+#include "engine_internal.h"
+
+static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+			 const struct rte_udp_hdr *uh)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (uh->dgram_cksum == 0) /* RFC 768: the sender computed none */
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	return __rte_ipv4_udptcp_cksum(ip, uh) == 0xffff;
+}
+
+/* Queues m (data moved to the payload) on s and wakes its oldest waiter. */
+void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m)
+{
+	if (TERN_UNLIKELY(s->tail - s->head >= s->cap)) {
+		s->st.rx_queue_full++;
+		ENG_DROP(eng, m, udp_queue_full);
+		return;
+	}
+	rte_pktmbuf_adj(m, m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr));
+	m->l4_len = sizeof(struct rte_udp_hdr);
+	s->q[s->tail++ & s->mask] = m;
+	s->st.rx++;
+	eng->st.delivered++;
+	eng->st.udp_delivered++;
+	if (s->waiters.n > 0)
+		eng_wake_one(&s->waiters, 0);
+}
+
+void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		bool bcast)
+{
+	uint16_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len;
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((char *)ip + m->l3_len);
+	struct tern_udp_sock *s;
+
+	if (TERN_UNLIKELY(len < sizeof(*uh)))
+		goto runt;
+	/* Strict: a UDP length other than the IP payload is a mangled packet. */
+	if (TERN_UNLIKELY(rte_be_to_cpu_16(uh->dgram_len) != len))
+		goto bad_len;
+	if (TERN_UNLIKELY(!udp_cksum_ok(m, ip, uh)))
+		goto cksum;
+	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];
+	if (TERN_UNLIKELY(s == NULL))
+		goto no_port;
+	eng_udp_deliver(eng, s, m);
+	return;
+runt:
+	ENG_DROP(eng, m, udp_runt);
+	return;
+bad_len:
+	ENG_DROP(eng, m, udp_len);
+	return;
+cksum:
+	ENG_DROP(eng, m, udp_cksum);
+	return;
+no_port:
+	if (bcast) {
+		ENG_DROP(eng, m, udp_no_port);
+		return;
+	}
+	eng_icmp_port_unreach(eng, m, ip);
+}

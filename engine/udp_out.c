@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP output: replies made in place from the received datagram (echo's
+ * zero-copy path) and sends to an address through IPv4 and ARP.
+ */
+#include <rte_udp.h>
+
+#include "engine_internal.h"
+
+#define UDP_MAX_PAYLOAD (1500 - 20 - 8)
+
+/* The checksum of a finished datagram (ip and udp headers filled). */
+static void udp_cksum(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *uh)
+{
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+}
+
+/*
+ * Swaps the headers of a received datagram in place. Only the IPv4 header
+ * checksum changes (TTL); the UDP checksum covers the same words in another
+ * order, so it holds unless the payload changed.
+ */
+static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
+		     struct rte_ipv4_hdr *ip, struct rte_udp_hdr *uh)
+{
+	uint32_t a = ip->src_addr;
+	uint16_t p = uh->src_port;
+
+	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
+	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uh->src_port = uh->dst_port;
+	uh->dst_port = p;
+}
+
+/*
+ * Rebuilds fresh 20-byte IP and UDP headers just before the payload
+ * (options dropped, lengths and checksums new), keeping the peer's MAC.
+ */
+static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ether_hdr *old_eh,
+			struct rte_ipv4_hdr *old_ip, struct rte_udp_hdr *old_uh)
+{
+	struct rte_ether_addr peer = old_eh->src_addr;
+	uint32_t src = rte_be_to_cpu_32(old_ip->src_addr), dst = rte_be_to_cpu_32(old_ip->dst_addr);
+	uint16_t sport = old_uh->src_port, dport = old_uh->dst_port;
+	uint16_t len = rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ENG_HDRS);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+	eh->dst_addr = peer;
+	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	eng_ipv4_hdr(eng, ip, IPPROTO_UDP, dst, src, sizeof(*ip) + len);
+	uh->src_port = dport;
+	uh->dst_port = sport;
+	uh->dgram_len = rte_cpu_to_be_16(len);
+	udp_cksum(ip, uh);
+	m->l3_len = sizeof(*ip);
+}
+
+int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsigned flags)
+{
+	struct rte_mbuf *m = d->m;
+	struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, -8);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)((char *)ip - m->l2_len);
+	uint16_t hdrs = m->l2_len + m->l3_len + sizeof(*uh);
+	int rc;
+
+	if (TERN_UNLIKELY(m->l4_len != sizeof(*uh) || rte_pktmbuf_headroom(m) < ENG_HDRS ||
+			  m->nb_segs != 1 || rte_pktmbuf_pkt_len(m) > UDP_MAX_PAYLOAD))
+		return -EINVAL;
+	if (TERN_LIKELY((flags & TERN_UDP_REPLY_UNCHANGED) && hdrs == ENG_HDRS)) {
+		udp_swap(s->eng, eh, ip, uh);
+		rte_pktmbuf_prepend(m, hdrs);
+	} else {
+		udp_rebuild(s->eng, m, eh, ip, uh);
+		hdrs = ENG_HDRS;
+	}
+	rc = eng_tx(s->eng, m);
+	if (TERN_UNLIKELY(rc < 0)) {
+		rte_pktmbuf_adj(m, hdrs); /* the caller's datagram again */
+		return rc;
+	}
+	s->st.tx++;
+	return 0;
+}
+
+uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
+			      uint16_t n, unsigned flags)
+{
+	uint16_t k = 0;
+
+	while (k < n && tern_udp_reply(s, &d[k], flags) == 0)
+		k++;
+	return k;
+}
+
+/* Prepends IPv4 and UDP headers to the payload in m. */
+static int udp_build(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t dst, uint16_t port)
+{
+	uint16_t len = rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
+
+	if (dst == 0 || port == 0 || m->nb_segs != 1 || len - 8 > UDP_MAX_PAYLOAD ||
+	    rte_pktmbuf_headroom(m) < ENG_HDRS)
+		return -EINVAL;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip) + sizeof(*uh));
+	uh = (struct rte_udp_hdr *)(ip + 1);
+	eng_ipv4_hdr(s->eng, ip, IPPROTO_UDP, s->eng->ip, dst, sizeof(*ip) + len);
+	uh->src_port = rte_cpu_to_be_16(s->port);
+	uh->dst_port = rte_cpu_to_be_16(port);
+	uh->dgram_len = rte_cpu_to_be_16(len);
+	udp_cksum(ip, uh);
+	return 0;
+}
+
+intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,
+			 uint16_t port, tern_token_t tok)
+{
+	intptr_t rc;
+
+	if (s == NULL || m == NULL)
+		return -EINVAL;
+	rc = udp_build(s, m, ip, port);
+	if (rc < 0)
+		return rc;
+	rc = eng_ipv4_out(s->eng, m, ip, tok);
+	if (rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL) {
+		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's payload again */
+		return rc;
+	}
+	s->st.tx++;
+	return rc;
+}
+
+intptr_t tern_udp_sendto_burst(struct tern_udp_sock *s, struct rte_mbuf **m, uint16_t n,
+			       uint32_t ip, uint16_t port, tern_token_t tok)
+{
+	uint16_t k = 0;
+	intptr_t rc = 0;
+
+	while (k < n) {
+		rc = tern_udp_sendto(s, m[k], ip, port, tok);
+		if (rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL)
+			break;
+		k++; /* taken, even when its resolution failed */
+		if (rc < 0)
+			break;
+	}
+	return k > 0 ? k : rc;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP sockets: the per-core table, bounded receive queues and awaiting
+ * receives. The RX poller queues a datagram and wakes the oldest waiting
+ * task (udp_in.c); the task takes it from the queue when it runs, so a
+ * cancelled wait never loses a datagram.
+ */
+#include <stdlib.h>
+
+#include <rte_udp.h>
+
+#include "engine_internal.h"
+
+int tern_udp_bind(struct tern_engine *eng, uint16_t port,
+		  const struct tern_udp_opts *opts, struct tern_udp_sock **out)
+{
+	uint32_t cap = opts != NULL && opts->queue != 0 ? opts->queue : 0;
+	struct tern_udp_sock *s;
+
+	if (eng == NULL || out == NULL || port == 0 || cap > ENG_SOCK_QUEUE_MAX)
+		return -EINVAL;
+	if (eng->socks[port] != NULL)
+		return -EADDRINUSE;
+	if (cap == 0)
+		cap = eng->sock_queue;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->q = calloc(rte_align32pow2(cap), sizeof(s->q[0]));
+	if (s->q == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->eng = eng;
+	s->port = port;
+	s->cap = cap;
+	s->mask = rte_align32pow2(cap) - 1;
+	eng_waitlist_init(&s->waiters);
+	eng->socks[port] = s;
+	*out = s;
+	return 0;
+}
+
+static void udp_free(struct tern_udp_sock *s)
+{
+	while (s->head != s->tail)
+		rte_pktmbuf_free(s->q[s->head++ & s->mask]);
+	s->eng->socks[s->port] = NULL;
+	free(s->q);
+	free(s);
+}
+
+int tern_udp_close(struct tern_udp_sock *s)
+{
+	if (s == NULL)
+		return 0;
+	if (s->waiters.n > 0)
+		return -EBUSY;
+	udp_free(s);
+	return 0;
+}
+
+void eng_udp_close_all(struct tern_engine *eng)
+{
+	for (uint32_t p = 0; p <= UINT16_MAX; p++)
+		if (eng->socks[p] != NULL)
+			udp_free(eng->socks[p]);
+}
+
+/* Describes a queued datagram: its headers sit just before the payload. */
+static void udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
+{
+	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, -8);
+	const struct rte_ipv4_hdr *ip = (const void *)((const char *)uh - m->l3_len);
+
+	d->m = m;
+	d->data = rte_pktmbuf_mtod(m, void *);
+	d->len = rte_pktmbuf_data_len(m);
+	d->src_port = rte_be_to_cpu_16(uh->src_port);
+	d->dst_port = rte_be_to_cpu_16(uh->dst_port);
+	d->src_ip = rte_be_to_cpu_32(ip->src_addr);
+	d->dst_ip = rte_be_to_cpu_32(ip->dst_addr);
+}
+
+intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
+			     uint16_t n, tern_token_t tok)
+{
+	uint16_t k = 0;
+
+	if (s == NULL || out == NULL || n == 0)
+		return -EINVAL;
+	/* Another task may take what woke us before we run: wait again. */
+	while (s->head == s->tail) {
+		intptr_t v = eng_wait(&s->waiters, tok);
+
+		if (v < 0)
+			return v;
+	}
+	while (k < n && s->head != s->tail)
+		udp_dgram(s->q[s->head++ & s->mask], &out[k++]);
+	return k;
+}
+
+intptr_t tern_udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, tern_token_t tok)
+{
+	intptr_t v = tern_udp_recv_burst(s, out, 1, tok);
+
+	return v < 0 ? v : 0;
+}
+
+void tern_udp_sock_stats(const struct tern_udp_sock *s, struct tern_udp_sock_stats *out)
+{
+	*out = s->st;
+	out->queued = s->tail - s->head;
+	out->waiters = s->waiters.n;
+}

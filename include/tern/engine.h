@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The per-core packet engine: Ethernet, ARP, IPv4, ICMP and UDP sockets on
+ * one worker queue of a port, driven by that core's scheduler.
+ *
+ * An engine owns one (port, worker) pair and registers a poller with its
+ * core: every round it flushes the packets queued for TX in one burst,
+ * receives a burst, prefetches ahead, demultiplexes each packet and hands it
+ * to the socket it is for, waking the task that awaits it. Tasks woken this
+ * way run in the same round, after the pollers; their replies leave in the
+ * next round's TX burst.
+ *
+ * Everything is per core and shared-nothing: sockets, the ARP table and the
+ * counters belong to the engine, and every call below must be made on the
+ * thread driving the engine's core (from its tasks, pollers or callbacks),
+ * except create/destroy and tern_engine_stats(), which may run wherever the
+ * core is not running at the time.
+ *
+ * Counters: every received frame ends either delivered (consumed by ARP, by
+ * ICMP or queued on a socket) or dropped under exactly one named reason, so
+ * rx_packets == delivered + tern_engine_drops_total() always holds.
+ *
+ * Addresses and ports in this API are in host byte order.
+ */
+#ifndef TERN_ENGINE_H
+#define TERN_ENGINE_H
+
+#include <tern/common.h>
+#include <tern/cancel.h>
+
+TERN_BEGIN_DECLS
+
+struct rte_mbuf;
+struct tern_port;
+struct tern_mbuf_pool;
+struct tern_sched;
+struct tern_engine;
+struct tern_udp_sock;
+
+/** Engine configuration. Zeroed fields take their defaults. */
+struct tern_engine_conf {
+	struct tern_port *port;     /**< started or not; must outlive the engine */
+	uint16_t worker;            /**< the port's worker index this core serves */
+	struct tern_mbuf_pool *pool; /**< for packets the engine makes (ARP
+	                                 requests); must outlive the engine */
+	struct tern_sched *sched;   /**< the core; NULL: the calling thread's */
+	uint32_t ip;                /**< our IPv4 address (required) */
+	uint32_t netmask;           /**< 0: 255.255.255.0 */
+	uint32_t gateway;           /**< next hop off the subnet; 0: none */
+	uint8_t mac[6];             /**< all zero: the port's MAC */
+	uint32_t arp_timeout_ms;    /**< resolution gives up after; default 3000 */
+	uint32_t arp_retry_ms;      /**< least gap between two requests for one
+	                                 destination (RFC 1122 2.3.2.1); default 1000 */
+	uint32_t arp_ttl_ms;        /**< a learnt entry is stale after; default 60000 */
+	uint32_t icmp_rate;         /**< ICMP errors per second; default 100 */
+	uint32_t icmp_burst;        /**< ICMP errors sent back to back; default 10 */
+	uint32_t sock_queue;        /**< default datagrams queued per socket, 256 */
+	bool no_gratuitous_arp;     /**< true: no gratuitous ARP at create */
+};
+
+/** Why received frames were dropped: one counter per reason. */
+struct tern_engine_drops {
+	uint64_t eth_runt;          /**< shorter than an Ethernet header */
+	uint64_t eth_not_ours;      /**< destination MAC neither ours nor broadcast */
+	uint64_t eth_type;          /**< neither IPv4 nor ARP (VLAN, IPv6, ...) */
+	uint64_t arp_malformed;     /**< short, or not Ethernet/IPv4 ARP */
+	uint64_t arp_not_ours;      /**< target is not us and sender unknown */
+	uint64_t arp_op;            /**< neither request nor reply */
+	uint64_t ip_runt;           /**< shorter than a minimal IPv4 header */
+	uint64_t ip_version;        /**< version is not 4 */
+	uint64_t ip_ihl;            /**< header length below 5 words or past the frame */
+	uint64_t ip_len;            /**< total length below the header or past the frame */
+	uint64_t ip_cksum;          /**< header checksum wrong */
+	uint64_t ip_ttl;            /**< TTL zero (RFC 1122 3.2.1.7: nobody sends it) */
+	uint64_t ip_not_ours;       /**< destination neither us nor broadcast */
+	uint64_t ip_frag;           /**< fragment: no reassembly yet */
+	uint64_t ip_proto;          /**< protocol other than ICMP and UDP */
+	uint64_t icmp_runt;         /**< shorter than an ICMP header */
+	uint64_t icmp_cksum;        /**< ICMP checksum wrong */
+	uint64_t icmp_type;         /**< a type we do not answer (errors, replies) */
+	uint64_t icmp_no_buf;       /**< an echo reply could not be sent */
+	uint64_t udp_runt;          /**< shorter than a UDP header */
+	uint64_t udp_len;           /**< UDP length below 8 or past the IP payload */
+	uint64_t udp_cksum;         /**< UDP checksum wrong */
+	uint64_t udp_no_port;       /**< no socket bound (ICMP port unreachable) */
+	uint64_t udp_queue_full;    /**< the socket's queue was full */
+};
+
+/** An engine's counters, from tern_engine_stats(). */
+struct tern_engine_stats {
+	uint64_t rx_packets;        /**< frames received from the port */
+	uint64_t delivered;         /**< consumed by ARP or ICMP, or queued on a socket */
+	struct tern_engine_drops drops;
+	uint64_t udp_delivered;     /**< datagrams queued on sockets (in delivered) */
+	uint64_t tx_packets;        /**< handed to the port */
+	uint64_t tx_full;           /**< sends refused: TX ring and buffer full */
+	uint64_t arp_requests;      /**< requests sent (gratuitous included) */
+	uint64_t arp_replies;       /**< replies sent */
+	uint64_t arp_rate_limited;  /**< requests not sent: too soon for that destination */
+	uint64_t arp_timeouts;      /**< resolutions that failed */
+	uint64_t arp_pending_dropped; /**< queued sends freed (overflow or timeout) */
+	uint64_t arp_stale;         /**< entries flushed as stale */
+	uint64_t icmp_echo_replies;
+	uint64_t icmp_unreach_sent;
+	uint64_t icmp_rate_limited; /**< ICMP errors not sent: over the rate */
+};
+
+/** Sum of every drop counter in @p s. */
+static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s)
+{
+	const uint64_t *c = (const uint64_t *)&s->drops;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < sizeof(s->drops) / sizeof(uint64_t); i++)
+		sum += c[i];
+	return sum;
+}
+
+/**
+ * Makes an engine on @p conf->port's worker queue and registers its poller
+ * with the core. Sends a gratuitous ARP (RFC 5227 announcement) in the first
+ * TX burst unless conf->no_gratuitous_arp.
+ * @return 0 with *out set; -EINVAL: NULL conf/port/pool/out, ip 0, worker
+ *   past the port's workers, or sock_queue above 2^20; -EPERM: no sched and the thread runs no core;
+ *   -EXDEV / -ENOSPC: from tern_sched_add_poller(); -ENOMEM.
+ *   On failure nothing needs releasing.
+ */
+int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine **out);
+
+/**
+ * Removes the poller, closes the sockets still bound (freeing their queued
+ * mbufs) and frees ARP's queued packets and the TX buffer. Call while the
+ * core does not run (or from its thread outside the engine's own poller).
+ * @return 0 (NULL is ignored); -EBUSY: a task still awaits a socket or an
+ *   ARP resolution (cancel it first); nothing is freed then.
+ */
+int tern_engine_destroy(struct tern_engine *eng);
+
+/** Copies @p eng's counters to @p out (zeroes it when @p eng is NULL). */
+void tern_engine_stats(const struct tern_engine *eng, struct tern_engine_stats *out);
+
+/**
+ * Runs the engine's poll once (the registered poller does this every round):
+ * for tests and for embedding. Returns > 0 when it did work.
+ */
+int tern_engine_poll(struct tern_engine *eng);
+
+/* ------------------------------------------------------------------ ARP */
+
+/**
+ * Adds or replaces a static entry: never stale, never overwritten by ARP
+ * input (RFC 826's merge leaves it alone).
+ * @return 0; -EINVAL: ip 0 or NULL; -ENOSPC: table full.
+ */
+int tern_arp_add_static(struct tern_engine *eng, uint32_t ip, const uint8_t mac[6]);
+
+/**
+ * Resolves @p ip to a MAC, sending requests (at most one per arp_retry_ms
+ * for this destination) and awaiting the answer.
+ * @param mac receives the address on success (may be NULL).
+ * @return 0; -EHOSTUNREACH: no answer within arp_timeout_ms;
+ *   -ECANCELED / -ETIMEDOUT: @p tok fired first; -ENOSPC: table full;
+ *   -EPERM: not resolved yet and the caller is not a task.
+ */
+intptr_t tern_arp_resolve(struct tern_engine *eng, uint32_t ip, uint8_t mac[6],
+			  tern_token_t tok);
+
+/* ------------------------------------------------------------------ UDP */
+
+/** UDP socket options. Zeroed fields take their defaults. */
+struct tern_udp_opts {
+	uint32_t queue;             /**< datagrams queued; 0: the engine's sock_queue */
+};
+
+/**
+ * A received datagram. The mbuf's data starts at the UDP payload; the
+ * Ethernet, IP and UDP headers stay in the buffer just before it (l2_len
+ * and l3_len are set), which is what tern_udp_reply() reuses.
+ */
+struct tern_udp_dgram {
+	struct rte_mbuf *m;         /**< owned by the receiver: see tern_udp_recv() */
+	void *data;                 /**< the payload (rte_pktmbuf_mtod(m)) */
+	uint16_t len;               /**< payload bytes */
+	uint16_t src_port, dst_port;
+	uint32_t src_ip, dst_ip;
+};
+
+/**
+ * Binds a UDP socket on @p port of the engine's address.
+ * @param opts NULL for defaults.
+ * @return 0 with *out set; -EINVAL: port 0 or NULL arguments, queue above
+ *   2^20; -EADDRINUSE: bound already on this engine; -ENOMEM.
+ */
+int tern_udp_bind(struct tern_engine *eng, uint16_t port,
+		  const struct tern_udp_opts *opts, struct tern_udp_sock **out);
+
+/**
+ * Closes @p s: its queued datagrams are freed and datagrams arriving later
+ * count as udp_no_port. NULL is ignored.
+ * @return 0; -EBUSY: a task awaits a receive on it (cancel it first).
+ */
+int tern_udp_close(struct tern_udp_sock *s);
+
+/**
+ * Awaits one datagram on @p s (returns at once if one is queued). Tasks
+ * waiting on one socket are served in arrival order.
+ * On success the datagram's mbuf belongs to the caller: free it with
+ * rte_pktmbuf_free(), or give it back with tern_udp_reply()/tern_udp_sendto().
+ * @return 0 with @p out filled; -ECANCELED / -ETIMEDOUT: @p tok fired
+ *   (nothing was taken); -EPERM: nothing queued and the caller is not a task;
+ *   -EINVAL: NULL argument.
+ */
+intptr_t tern_udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, tern_token_t tok);
+
+/**
+ * Awaits at least one datagram, then takes up to @p n of those queued.
+ * @return the count taken (>= 1; each out[i].m is then the caller's), or
+ *   the errors of tern_udp_recv().
+ */
+intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
+			     uint16_t n, tern_token_t tok);
+
+/** Flags of tern_udp_reply(). */
+enum tern_udp_reply_flags {
+	/** The payload and its length are as received: the UDP checksum, which
+	 *  does not change when addresses and ports swap, is kept as is. */
+	TERN_UDP_REPLY_UNCHANGED = 1u << 0,
+};
+
+/**
+ * Sends @p d's mbuf back where it came from, reusing it: the headers before
+ * the payload are rewritten in place with addresses, MACs and ports swapped
+ * (no ARP lookup: the reply goes to the MAC the request came from). The
+ * payload may have been changed (rte_pktmbuf_append/trim on d->m) unless
+ * TERN_UDP_REPLY_UNCHANGED is passed.
+ * @return 0: the mbuf now belongs to the engine; -ENOBUFS: the TX buffer is
+ *   full (counted in tx_full), -EINVAL: not a received datagram of this
+ *   engine: on error the mbuf stays the caller's to free or retry.
+ */
+int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsigned flags);
+
+/**
+ * tern_udp_reply() for @p n datagrams, in order.
+ * @return how many were taken: d[0..k-1] now belong to the engine,
+ *   d[k..n-1] stay the caller's.
+ */
+uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
+			      uint16_t n, unsigned flags);
+
+/**
+ * Sends @p m (its data is the payload; it needs 42 bytes of headroom, which
+ * every pool mbuf has) from @p s to @p ip:@p port. When the next hop is not
+ * resolved yet the packet is queued on its ARP entry (the newest few per
+ * destination are kept, RFC 1122 2.3.2.2) and the calling task awaits the
+ * resolution.
+ * @return 0: the mbuf belongs to the engine (sent, or queued and freed if
+ *   resolution fails later when the caller is not a task);
+ *   errors, the mbuf stays the caller's: -EINVAL: NULL, ip 0, port 0,
+ *   headroom short, payload over 1472 bytes; -ENETUNREACH: off the subnet
+ *   and no gateway; -ENOBUFS: TX full; -ENOSPC: ARP table full;
+ *   errors after queueing, the engine has freed the mbuf: -EHOSTUNREACH
+ *   (no ARP answer within arp_timeout_ms); -ECANCELED / -ETIMEDOUT (@p tok
+ *   fired while resolving; the packet stays queued until resolution ends).
+ */
+intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,
+			 uint16_t port, tern_token_t tok);
+
+/**
+ * tern_udp_sendto() of @p n packets to one destination.
+ * @return how many were taken (m[0..k-1] are the engine's, the rest the
+ *   caller's), or a negative errno when none was (as tern_udp_sendto()).
+ */
+intptr_t tern_udp_sendto_burst(struct tern_udp_sock *s, struct rte_mbuf **m, uint16_t n,
+			       uint32_t ip, uint16_t port, tern_token_t tok);
+
+/** Counters of one socket. */
+struct tern_udp_sock_stats {
+	uint64_t rx;                /**< datagrams queued */
+	uint64_t rx_queue_full;     /**< dropped: queue full */
+	uint64_t tx;                /**< datagrams sent */
+	uint32_t queued;            /**< waiting in the queue now */
+	uint32_t waiters;           /**< tasks awaiting a receive now */
+};
+
+/** Copies @p s's counters to @p out. */
+void tern_udp_sock_stats(const struct tern_udp_sock *s, struct tern_udp_sock_stats *out);
+
+TERN_END_DECLS
+#endif

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Helpers of the engine tests: one EAL per process, a ring pair whose side
+ * "peer" is driven by the test and side "nic" by an engine on a core with a
+ * virtual clock, and frame builders that tests then break on purpose.
+ */
+#ifndef TERN_ENG_TEST_H
+#define TERN_ENG_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include <tern/eal.h>
+#include <tern/engine.h>
+#include <tern/port.h>
+#include <tern/tern.h>
+
+#define SKIP 77
+#define ENG_IP 0x0a000001u    /* 10.0.0.1: the engine */
+#define PEER_IP 0x0a000002u   /* 10.0.0.2: the test */
+
+static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
+
+struct eng_fix {
+	struct tern_port *peer, *nic;
+	struct tern_sched *core;
+	struct tern_engine *eng;
+	struct rte_ether_addr eng_mac;
+	struct rte_mempool *mp;
+};
+
+/* Starts the EAL with a prefix unique to this process. */
+static inline struct tern_eal *eng_test_eal(const char *name)
+{
+	char prefix[64], *argv[2] = { (char *)name, NULL };
+	struct tern_eal *eal = NULL;
+
+	snprintf(prefix, sizeof(prefix), "tern_t_%s_%d", name, (int)getpid());
+	if (tern_eal_create(1, argv, &(struct tern_eal_opts){ .file_prefix = prefix }, &eal) < 0)
+		return NULL;
+	return eal;
+}
+
+/* Runs the core until idle (bounded). */
+static inline void eng_pump(struct eng_fix *f)
+{
+	assert_true(tern_sched_run_until_idle(f->core, 1000) >= 0);
+}
+
+/* Takes up to n frames the engine sent (polls a bounded number of times). */
+static inline uint16_t eng_peer_rx(struct eng_fix *f, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t got = 0;
+
+	for (int i = 0; i < 64 && got < n; i++)
+		got += tern_port_rx_burst(f->peer, 0, pkts + got, n - got);
+	return got;
+}
+
+/* Frees every frame waiting on the peer side; returns how many. */
+static inline uint16_t eng_peer_drain(struct eng_fix *f)
+{
+	struct rte_mbuf *pkts[64];
+	uint16_t n = eng_peer_rx(f, pkts, 64);
+
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+static inline void eng_peer_tx(struct eng_fix *f, struct rte_mbuf *m)
+{
+	assert_non_null(m);
+	assert_int_equal(tern_port_tx_burst(f->peer, 0, &m, 1), 1);
+}
+
+static inline void *eng_frame(struct eng_fix *f, struct rte_mbuf **out, uint16_t len,
+			      uint16_t type)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(f->mp);
+	struct rte_ether_hdr *eh;
+
+	assert_non_null(m);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + len);
+	assert_non_null(eh);
+	memset(eh, 0, sizeof(*eh) + len);
+	eh->dst_addr = f->eng_mac;
+	eh->src_addr = peer_mac;
+	eh->ether_type = rte_cpu_to_be_16(type);
+	*out = m;
+	return eh + 1;
+}
+
+static inline void eng_ip_fill(struct rte_ipv4_hdr *ip, uint8_t proto, uint16_t tlen)
+{
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->total_length = rte_cpu_to_be_16(tlen);
+	ip->src_addr = rte_cpu_to_be_32(PEER_IP);
+	ip->dst_addr = rte_cpu_to_be_32(ENG_IP);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/* A valid UDP datagram peer:sport -> engine:dport with len payload bytes. */
+static inline struct rte_mbuf *eng_udp_frame(struct eng_fix *f, uint16_t sport,
+					     uint16_t dport, uint16_t len, uint8_t fill)
+{
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip = eng_frame(f, &m, 28 + len, RTE_ETHER_TYPE_IPV4);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+	eng_ip_fill(ip, IPPROTO_UDP, 28 + len);
+	uh->src_port = rte_cpu_to_be_16(sport);
+	uh->dst_port = rte_cpu_to_be_16(dport);
+	uh->dgram_len = rte_cpu_to_be_16(8 + len);
+	memset(uh + 1, fill, len);
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	return m;
+}
+
+static inline struct rte_ipv4_hdr *eng_ip_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+}
+
+/* received = delivered + every drop. */
+static inline void eng_assert_conserved(struct eng_fix *f)
+{
+	struct tern_engine_stats st;
+
+	tern_engine_stats(f->eng, &st);
+	assert_int_equal(st.rx_packets, st.delivered + tern_engine_drops_total(&st));
+}
+
+#endif

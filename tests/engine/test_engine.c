@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine on a ring pair in one process, on a core with a virtual clock:
+ * ARP, ping, UDP echo through an awaiting task, port unreachable and its
+ * rate limit, each malformed frame class under its counter, a full socket
+ * queue, ARP resolution for sends (answered, timed out). Every test checks
+ * the conservation law and ends with every mbuf back in the pool.
+ */
+#include "eng_test.h"
+
+static struct tern_eal *eal;
+static struct tern_mbuf_pool *pool;
+static struct eng_fix F;
+
+static int group_setup(void **state)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1,
+					   .rx_desc = 256, .tx_desc = 256, .extra = 512 };
+
+	eal = eng_test_eal("engine");
+	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+		return -1;
+	F.mp = tern_mbuf_pool_mempool(pool);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int rc = tern_mbuf_pool_destroy(pool);
+
+	return tern_eal_destroy(eal) ?: rc;
+}
+
+/* A fresh ring pair, core and engine; the gratuitous ARP is checked and
+ * drained so each test starts from an empty wire. */
+static int setup(void **state)
+{
+	struct tern_port_conf pc = { .name = "eng", .nb_workers = 1, .pool = pool,
+				     .rx_desc = 256, .tx_desc = 256 };
+	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_RETURN,
+				      .unobserved = TERN_UNOBSERVED_ABORT };
+	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP, .icmp_burst = 10 };
+
+	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
+	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
+	    tern_sched_create(&so, &F.core) < 0)
+		return -1;
+	ec.port = F.nic;
+	ec.sched = F.core;
+	if (tern_engine_create(&ec, &F.eng) < 0)
+		return -1;
+	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
+	eng_pump(&F);
+	return eng_peer_drain(&F) == 1 ? 0 : -1; /* the gratuitous ARP */
+}
+
+static int teardown(void **state)
+{
+	struct tern_sched_stats ss;
+	uint32_t n;
+
+	eng_peer_drain(&F);
+	if (tern_engine_destroy(F.eng) < 0)
+		return -1;
+	tern_sched_stats(F.core, &ss);
+	tern_sched_destroy(F.core);
+	tern_port_destroy(F.peer);
+	tern_port_destroy(F.nic);
+	n = tern_mbuf_pool_in_use(pool);
+	if (n != 0 || ss.tasks_live != 0 || ss.records_live != 0) {
+		fprintf(stderr, "left behind: %u mbufs, %llu tasks, %llu records\n", n,
+			(unsigned long long)ss.tasks_live, (unsigned long long)ss.records_live);
+		return -1;
+	}
+	return 0;
+}
+
+static struct tern_engine_stats stats(void)
+{
+	struct tern_engine_stats st;
+
+	tern_engine_stats(F.eng, &st);
+	return st;
+}
+
+/* ------------------------------------------------------------------ ARP */
+
+static struct rte_mbuf *arp_frame(uint16_t op, uint32_t tip, bool bcast)
+{
+	struct rte_mbuf *m;
+	struct rte_arp_hdr *a = eng_frame(&F, &m, 46, RTE_ETHER_TYPE_ARP);
+
+	if (bcast)
+		memset(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr.addr_bytes, 0xff, 6);
+	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	a->arp_data.arp_sha = peer_mac;
+	a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
+	if (op == RTE_ARP_OP_REPLY)
+		a->arp_data.arp_tha = F.eng_mac;
+	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	return m;
+}
+
+static void test_arp_request_reply(void **state)
+{
+	struct rte_mbuf *r;
+	struct rte_arp_hdr *a;
+
+	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REQUEST, ENG_IP, true));
+	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REQUEST, 0x0a000063, true)); /* not us */
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+	a = rte_pktmbuf_mtod_offset(r, struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
+	assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REPLY));
+	assert_memory_equal(&a->arp_data.arp_sha, &F.eng_mac, 6);
+	assert_memory_equal(&a->arp_data.arp_tha, &peer_mac, 6);
+	assert_int_equal(a->arp_data.arp_sip, rte_cpu_to_be_32(ENG_IP));
+	assert_int_equal(a->arp_data.arp_tip, rte_cpu_to_be_32(PEER_IP));
+	assert_memory_equal(rte_pktmbuf_mtod(r, struct rte_ether_hdr *)->dst_addr.addr_bytes,
+			    peer_mac.addr_bytes, 6);
+	rte_pktmbuf_free(r);
+	assert_int_equal(stats().arp_replies, 1);
+	/* The first request taught us the peer (RFC 826): the second, not for
+	 * us, merges into that entry and is consumed. */
+	assert_int_equal(stats().delivered, 2);
+	eng_assert_conserved(&F);
+}
+
+/* ----------------------------------------------------------------- ICMP */
+
+static struct rte_mbuf *ping_frame(uint16_t seq, uint16_t payload)
+{
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip = eng_frame(&F, &m, 28 + payload, RTE_ETHER_TYPE_IPV4);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+
+	eng_ip_fill(ip, IPPROTO_ICMP, 28 + payload);
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	ic->icmp_ident = RTE_BE16(0x1234);
+	ic->icmp_seq_nb = rte_cpu_to_be_16(seq);
+	memset(ic + 1, 0xab, payload);
+	ic->icmp_cksum = ~rte_raw_cksum(ic, 8 + payload);
+	return m;
+}
+
+static void test_ping_reply(void **state)
+{
+	struct rte_mbuf *r;
+	struct rte_ipv4_hdr *ip;
+	struct rte_icmp_hdr *ic;
+
+	eng_peer_tx(&F, ping_frame(7, 56));
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+	ip = eng_ip_of(r);
+	ic = (struct rte_icmp_hdr *)(ip + 1);
+	assert_int_equal(ip->src_addr, rte_cpu_to_be_32(ENG_IP));
+	assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	assert_int_equal(ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(ic->icmp_seq_nb, RTE_BE16(7));
+	assert_int_equal(rte_raw_cksum(ic, 64), 0xffff);
+	assert_int_equal(rte_pktmbuf_pkt_len(r), 14 + 20 + 64);
+	rte_pktmbuf_free(r);
+	assert_int_equal(stats().icmp_echo_replies, 1);
+	eng_assert_conserved(&F);
+}
+
+/* Closed port: ICMP port unreachable quoting the datagram, at most
+ * icmp_burst back to back, more once the bucket refills. */
+static void test_port_unreachable_rate_limited(void **state)
+{
+	struct rte_mbuf *r[32];
+	struct rte_ipv4_hdr *ip, *quoted;
+	struct rte_icmp_hdr *ic;
+	uint16_t n;
+
+	for (int i = 0; i < 20; i++)
+		eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9999, 10, i));
+	eng_pump(&F);
+	n = eng_peer_rx(&F, r, 32);
+	assert_int_equal(n, 10);
+	ip = eng_ip_of(r[0]);
+	ic = (struct rte_icmp_hdr *)(ip + 1);
+	quoted = (struct rte_ipv4_hdr *)(ic + 1);
+	assert_int_equal(ic->icmp_type, 3);
+	assert_int_equal(ic->icmp_code, 3);
+	assert_int_equal(rte_raw_cksum(ic, 8 + 28), 0xffff);
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	assert_int_equal(quoted->dst_addr, rte_cpu_to_be_32(ENG_IP));
+	assert_int_equal(rte_be_to_cpu_16(((struct rte_udp_hdr *)(quoted + 1))->dst_port), 9999);
+	rte_pktmbuf_free_bulk(r, n);
+	assert_int_equal(stats().drops.udp_no_port, 20);
+	assert_int_equal(stats().icmp_rate_limited, 10);
+	/* 100 per second: 10 ms buys one more. */
+	tern_sched_advance(F.core, 10 * 1000 * 1000);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9999, 10, 0));
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9999, 10, 0));
+	eng_pump(&F);
+	assert_int_equal(eng_peer_drain(&F), 1);
+	/* Never about a broadcast. */
+	struct rte_mbuf *b = eng_udp_frame(&F, 5000, 9999, 10, 0);
+	memset(rte_pktmbuf_mtod(b, struct rte_ether_hdr *)->dst_addr.addr_bytes, 0xff, 6);
+	tern_sched_advance(F.core, 1000 * 1000 * 1000);
+	eng_peer_tx(&F, b);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_drain(&F), 0);
+	assert_int_equal(stats().icmp_unreach_sent, 11);
+	eng_assert_conserved(&F);
+}
+
+/* ------------------------------------------------------------------ UDP */
+
+struct echo_arg {
+	struct tern_udp_sock *s;
+	tern_cancel_t stop;     /* made by the task: sources belong to its core */
+	uint64_t echoed;
+};
+
+/* What apps/echo does: await a burst, send each datagram back in place. */
+static intptr_t echo_task(void *arg)
+{
+	struct echo_arg *e = arg;
+	struct tern_udp_dgram d[32];
+
+	if (tern_cancel_create(&e->stop) < 0)
+		return -ENOMEM;
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(e->s, d, 32, tern_cancel_token(e->stop));
+		uint16_t k;
+
+		if (n < 0) {
+			tern_cancel_dispose(e->stop);
+			return n == -ECANCELED ? 0 : n;
+		}
+		k = tern_udp_reply_burst(e->s, d, n, TERN_UDP_REPLY_UNCHANGED);
+		for (uint16_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m);
+		e->echoed += k;
+	}
+}
+
+static intptr_t stop_task(void *arg)
+{
+	return tern_cancel(((struct echo_arg *)arg)->stop);
+}
+
+/* Cancels the echo task's wait from a task of its core, checks it ended
+ * cleanly, closes the socket. */
+static void stop_echo(struct echo_arg *e, tern_task_t t)
+{
+	tern_task_t st;
+
+	assert_int_equal(tern_udp_close(e->s), -EBUSY); /* the task still waits */
+	assert_int_equal(tern_task_spawn(stop_task, e, &(struct tern_task_opts){
+		.sched = F.core, .name = "stop" }, &st), 0);
+	eng_pump(&F);
+	assert_true(tern_future_done(tern_task_future(t)));
+	assert_int_equal(tern_task_await(st, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(e->s), 0);
+}
+
+static void test_udp_echo_round_trip(void **state)
+{
+	struct echo_arg e = { 0 };
+	struct rte_mbuf *r[16];
+	tern_task_t t;
+
+	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &e.s), 0);
+	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &(struct tern_udp_sock *){ 0 }),
+			 -EADDRINUSE);
+	assert_int_equal(tern_task_spawn(echo_task, &e, &(struct tern_task_opts){
+		.sched = F.core, .name = "echo" }, &t), 0);
+	eng_pump(&F); /* the task waits now */
+	for (int i = 0; i < 8; i++)
+		eng_peer_tx(&F, eng_udp_frame(&F, 40000 + i, 7, 18 + i, i));
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, r, 16), 8);
+	for (int i = 0; i < 8; i++) {
+		struct rte_ipv4_hdr *ip = eng_ip_of(r[i]);
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+		const uint8_t *pl = (const uint8_t *)(uh + 1);
+
+		assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
+		assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 40000 + i);
+		assert_int_equal(rte_be_to_cpu_16(uh->src_port), 7);
+		assert_int_equal(rte_be_to_cpu_16(uh->dgram_len), 8 + 18 + i);
+		assert_int_equal(pl[0], i);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		assert_int_equal(__rte_ipv4_udptcp_cksum(ip, uh), 0xffff);
+		assert_memory_equal(rte_pktmbuf_mtod(r[i], struct rte_ether_hdr *)->dst_addr.addr_bytes,
+				    peer_mac.addr_bytes, 6);
+	}
+	rte_pktmbuf_free_bulk(r, 8);
+	assert_int_equal(e.echoed, 8);
+	assert_int_equal(stats().udp_delivered, 8);
+	stop_echo(&e, t);
+	eng_assert_conserved(&F);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_arp_request_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_echo_round_trip, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
