@@ -303,6 +303,228 @@ static void test_udp_echo_round_trip(void **state)
 	eng_assert_conserved(&F);
 }
 
+/* ------------------------------------------------------- malformed input */
+
+enum breakage { RUNT_ETH, IHL_4, TLEN_PAST, BAD_IP_CKSUM, BAD_UDP_CKSUM, UDP_LEN, FRAG_MF,
+		FRAG_OFF, VERSION_6, TTL_0, NOT_OURS_MAC, NOT_OURS_IP, IPV6_TYPE, UDP_RUNT,
+		BREAKAGES };
+
+static struct rte_mbuf *broken(enum breakage b)
+{
+	struct rte_mbuf *m = eng_udp_frame(&F, 5000, 7, 18, 0x55);
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	bool fix_ip = true;
+
+	switch (b) {
+	case RUNT_ETH: rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - 10); fix_ip = false; break;
+	case IHL_4: ip->version_ihl = 0x44; break;
+	case TLEN_PAST: ip->total_length = RTE_BE16(200); break;
+	case BAD_IP_CKSUM: ip->hdr_checksum ^= 0x1234; fix_ip = false; break;
+	case BAD_UDP_CKSUM: uh->dgram_cksum ^= 0x0101; break;
+	case UDP_LEN: uh->dgram_len = RTE_BE16(40); break;
+	case FRAG_MF: ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_MF_FLAG); break;
+	case FRAG_OFF: ip->fragment_offset = RTE_BE16(3); break;
+	case VERSION_6: ip->version_ihl = 0x65; break;
+	case TTL_0: ip->time_to_live = 0; break;
+	case NOT_OURS_MAC:
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr.addr_bytes[5] ^= 1;
+		break;
+	case NOT_OURS_IP: ip->dst_addr = RTE_BE32(0x0a000009); break;
+	case IPV6_TYPE:
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = RTE_BE16(0x86dd);
+		break;
+	case UDP_RUNT: ip->total_length = RTE_BE16(24); break;
+	default: break;
+	}
+	if (fix_ip) {
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = ~rte_raw_cksum(ip, (ip->version_ihl & 0xf) * 4 ?: 20);
+	}
+	return m;
+}
+
+static uint64_t counter_of(const struct tern_engine_stats *st, enum breakage b)
+{
+	switch (b) {
+	case RUNT_ETH: return st->drops.eth_runt;
+	case IHL_4: return st->drops.ip_ihl;
+	case TLEN_PAST: return st->drops.ip_len;
+	case BAD_IP_CKSUM: return st->drops.ip_cksum;
+	case BAD_UDP_CKSUM: return st->drops.udp_cksum;
+	case UDP_LEN: return st->drops.udp_len;
+	case FRAG_MF: case FRAG_OFF: return st->drops.ip_frag;
+	case VERSION_6: return st->drops.ip_version;
+	case TTL_0: return st->drops.ip_ttl;
+	case NOT_OURS_MAC: return st->drops.eth_not_ours;
+	case NOT_OURS_IP: return st->drops.ip_not_ours;
+	case IPV6_TYPE: return st->drops.eth_type;
+	case UDP_RUNT: return st->drops.udp_runt;
+	default: return 0;
+	}
+}
+
+/* Each class alone: its own counter moves by one, nothing else is
+ * delivered, no reply, and the conservation law holds throughout. */
+static void test_malformed_each_counted(void **state)
+{
+	struct tern_udp_sock *s;
+
+	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
+	for (int b = 0; b < BREAKAGES; b++) {
+		struct tern_engine_stats before = stats(), after;
+		uint64_t expect = counter_of(&before, b) + 1;
+
+		eng_peer_tx(&F, broken(b));
+		eng_pump(&F);
+		after = stats();
+		if (counter_of(&after, b) != expect)
+			fail_msg("breakage %d: counter %llu, want %llu", b,
+				 (unsigned long long)counter_of(&after, b), (unsigned long long)expect);
+		assert_int_equal(after.delivered, before.delivered);
+		assert_int_equal(tern_engine_drops_total(&after), tern_engine_drops_total(&before) + 1);
+		assert_int_equal(eng_peer_drain(&F), 0);
+		eng_assert_conserved(&F);
+	}
+	/* A good one still goes through after all that. */
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 7, 18, 1));
+	eng_pump(&F);
+	assert_int_equal(stats().udp_delivered, 1);
+	assert_int_equal(tern_udp_close(s), 0); /* frees the queued datagram */
+	eng_assert_conserved(&F);
+}
+
+/* Nobody reads: the queue holds its bound, the rest is counted. */
+static void test_socket_queue_full(void **state)
+{
+	struct tern_udp_sock_stats ss;
+	struct tern_udp_sock *s;
+
+	assert_int_equal(tern_udp_bind(F.eng, 9, &(struct tern_udp_opts){ .queue = 5 }, &s), 0);
+	for (int i = 0; i < 12; i++)
+		eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, i));
+	eng_pump(&F);
+	tern_udp_sock_stats(s, &ss);
+	assert_int_equal(ss.queued, 5);
+	assert_int_equal(ss.rx_queue_full, 7);
+	assert_int_equal(stats().drops.udp_queue_full, 7);
+	eng_assert_conserved(&F);
+	assert_int_equal(tern_udp_close(s), 0);
+}
+
+/* ------------------------------------------------------------ UDP send */
+
+struct send_arg {
+	struct tern_udp_sock *s;
+	uint32_t dst;
+	intptr_t rc;
+};
+
+static intptr_t send_task(void *arg)
+{
+	struct send_arg *a = arg;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(F.mp);
+
+	memset(rte_pktmbuf_append(m, 32), 0x77, 32);
+	a->rc = tern_udp_sendto(a->s, m, a->dst, 6000, TERN_TOKEN_NONE);
+	if (a->rc < 0 && a->rc != -EHOSTUNREACH)
+		rte_pktmbuf_free(m); /* still ours on those errors */
+	return 0;
+}
+
+static tern_task_t spawn_send(struct send_arg *a)
+{
+	tern_task_t t;
+
+	assert_int_equal(tern_task_spawn(send_task, a, &(struct tern_task_opts){
+		.sched = F.core, .name = "send" }, &t), 0);
+	return t;
+}
+
+/* The first send asks ARP and waits; the answer sends the queued packet. */
+static void test_sendto_resolves(void **state)
+{
+	struct send_arg a = { .dst = PEER_IP, .rc = 1 };
+	struct rte_mbuf *r;
+	tern_task_t t;
+
+	assert_int_equal(tern_udp_bind(F.eng, 5353, NULL, &a.s), 0);
+	t = spawn_send(&a);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1); /* the request */
+	assert_int_equal(rte_pktmbuf_mtod(r, struct rte_ether_hdr *)->ether_type,
+			 RTE_BE16(RTE_ETHER_TYPE_ARP));
+	rte_pktmbuf_free(r);
+	assert_int_equal(a.rc, 1); /* still waiting */
+	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REPLY, ENG_IP, false));
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+	assert_int_equal(rte_be_to_cpu_16(((struct rte_udp_hdr *)(eng_ip_of(r) + 1))->dst_port), 6000);
+	assert_int_equal(__rte_ipv4_udptcp_cksum(eng_ip_of(r), eng_ip_of(r) + 1), 0xffff);
+	rte_pktmbuf_free(r);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(a.rc, 0);
+	/* Resolved now: the next send goes straight out. */
+	t = spawn_send(&a);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_drain(&F), 1);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(stats().arp_requests, 2); /* gratuitous + one */
+	assert_int_equal(tern_udp_close(a.s), 0);
+	eng_assert_conserved(&F);
+}
+
+/* Nobody answers: one request per second, -EHOSTUNREACH after 3 s, the
+ * queued packet freed (the teardown's mbuf check proves it). */
+static void test_sendto_unresolved_times_out(void **state)
+{
+	struct send_arg a = { .dst = 0x0a000042, .rc = 1 };
+	tern_task_t t;
+
+	assert_int_equal(tern_udp_bind(F.eng, 5353, NULL, &a.s), 0);
+	t = spawn_send(&a);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_drain(&F), 1);
+	for (int i = 0; i < 5; i++) { /* 500 ms steps: retries at 1 s and 2 s only */
+		tern_sched_advance(F.core, 500 * 1000 * 1000);
+		eng_pump(&F);
+	}
+	assert_int_equal(eng_peer_drain(&F), 2);
+	assert_int_equal(a.rc, 1);
+	tern_sched_advance(F.core, 600 * 1000 * 1000);
+	eng_pump(&F);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(a.rc, -EHOSTUNREACH);
+	assert_int_equal(stats().arp_timeouts, 1);
+	assert_int_equal(stats().arp_pending_dropped, 1);
+	assert_int_equal(tern_udp_sendto(a.s, NULL, PEER_IP, 1, TERN_TOKEN_NONE), -EINVAL);
+	assert_int_equal(tern_udp_close(a.s), 0);
+}
+
+/* A static entry: no request, and ARP input does not overwrite it. */
+static void test_static_entry(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 9, 9, 9, 9, 9 };
+	struct send_arg a = { .dst = PEER_IP, .rc = 1 };
+	struct rte_mbuf *r;
+	tern_task_t t;
+
+	assert_int_equal(tern_arp_add_static(F.eng, PEER_IP, mac), 0);
+	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REPLY, ENG_IP, false));
+	eng_pump(&F);
+	assert_int_equal(tern_udp_bind(F.eng, 5353, NULL, &a.s), 0);
+	t = spawn_send(&a);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+	assert_memory_equal(rte_pktmbuf_mtod(r, struct rte_ether_hdr *)->dst_addr.addr_bytes, mac, 6);
+	rte_pktmbuf_free(r);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(stats().arp_requests, 1); /* the gratuitous one only */
+	assert_int_equal(tern_udp_close(a.s), 0);
+	eng_assert_conserved(&F);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +532,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ping_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_echo_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sendto_resolves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sendto_unresolved_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_entry, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
