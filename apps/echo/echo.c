@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-echo: a UDP echo server on one core. EAL arguments first, then "--",
+ * then ours:
+ *
+ *   tern-echo -l 0 --vdev=net_memif0,... -- --preset memif --socket /run/m.sock --server
+ *   tern-echo -l 0 -- --preset tap --iface tern0 --ip 10.0.0.1 --seconds 10
+ *   tern-echo -l 0 -- --preset ring --rate 100000 --seconds 3   (built-in client)
+ *
+ * Every datagram to --port is sent back in place (zero-copy). Live stats
+ * once a second; SIGINT/SIGTERM or --seconds end it cleanly.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include <tern/eal.h>
+#include <tern/engine.h>
+#include <tern/port.h>
+#include <tern/tern.h>
+
+#define BURST 32
+#define ECHO_NS_PER_S 1000000000ull
+
+struct echo_opts {
+	enum tern_port_preset preset;
+	const char *iface, *socket;
+	bool server;
+	uint32_t ip, mask, gw;
+	uint16_t port;
+	uint64_t seconds;         /* 0: until a signal */
+	uint64_t rate;            /* ring preset: built-in client's pps */
+};
+
+struct echo_app {
+	struct echo_opts o;
+	struct tern_eal *eal;
+	struct tern_mbuf_pool *pool;
+	struct tern_port *port, *peer;
+	struct tern_sched *core;
+	struct tern_engine *eng;
+	struct tern_udp_sock *sock;
+	tern_cancel_t stop;
+	bool stop_made;
+	uint64_t echoed, client_tx, client_rx, client_next_ns;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [EAL args] -- --preset ring|memif|tap|af_packet|null\n"
+		"       [--iface NAME] [--socket PATH] [--server] [--ip A.B.C.D]\n"
+		"       [--mask A.B.C.D] [--gw A.B.C.D] [--port N] [--seconds N] [--rate PPS]\n",
+		prog);
+}
+
+static int parse_preset(const char *s, enum tern_port_preset *p)
+{
+	static const struct { const char *name; enum tern_port_preset p; } t[] = {
+		{ "ring", TERN_PORT_RING }, { "memif", TERN_PORT_MEMIF },
+		{ "tap", TERN_PORT_TAP }, { "af_packet", TERN_PORT_AF_PACKET },
+		{ "null", TERN_PORT_NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].name) == 0) {
+			*p = t[i].p;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_ip(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+static int parse_opt(int c, const char *arg, struct echo_opts *o)
+{
+	switch (c) {
+	case 'P': return parse_preset(arg, &o->preset);
+	case 'i': o->iface = arg; return 0;
+	case 's': o->socket = arg; return 0;
+	case 'S': o->server = true; return 0;
+	case 'a': return parse_ip(arg, &o->ip);
+	case 'm': return parse_ip(arg, &o->mask);
+	case 'g': return parse_ip(arg, &o->gw);
+	case 'p': o->port = (uint16_t)strtoul(arg, NULL, 0); return o->port ? 0 : -EINVAL;
+	case 't': o->seconds = strtoull(arg, NULL, 0); return 0;
+	case 'r': o->rate = strtoull(arg, NULL, 0); return 0;
+	default: return -EINVAL;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct echo_opts *o)
+{
+	static const struct option lo[] = {
+		{ "preset", 1, NULL, 'P' }, { "iface", 1, NULL, 'i' },
+		{ "socket", 1, NULL, 's' }, { "server", 0, NULL, 'S' },
+		{ "ip", 1, NULL, 'a' }, { "mask", 1, NULL, 'm' }, { "gw", 1, NULL, 'g' },
+		{ "port", 1, NULL, 'p' }, { "seconds", 1, NULL, 't' },
+		{ "rate", 1, NULL, 'r' }, { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct echo_opts){ .preset = TERN_PORT_RING, .ip = 0x0a000001,
+				 .port = 7, .rate = 10000 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		if (parse_opt(c, optarg, o) < 0)
+			return -EINVAL;
+	return optind == argc ? 0 : -EINVAL;
+}
+
+/* ------------------------------------------------ ring preset's client */
+
+/* One request from the built-in client: peer 10.0.0.2:9 -> us. */
+static struct rte_mbuf *client_pkt(struct echo_app *a, const struct rte_ether_addr *dst)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tern_mbuf_pool_mempool(a->pool));
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
+
+	if (m == NULL || (eh = (void *)rte_pktmbuf_append(m, 14 + 20 + 8 + 18)) == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(eh, 0, 60);
+	eh->dst_addr = *dst;
+	eh->src_addr.addr_bytes[0] = 0x02;
+	eh->src_addr.addr_bytes[5] = 0x02;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (void *)(eh + 1);
+	uh = (void *)(ip + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = RTE_BE16(46);
+	ip->src_addr = rte_cpu_to_be_32((a->o.ip & ~0xffu) | 2);
+	ip->dst_addr = rte_cpu_to_be_32(a->o.ip);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uh->src_port = RTE_BE16(9);
+	uh->dst_port = rte_cpu_to_be_16(a->o.port);
+	uh->dgram_len = RTE_BE16(26);
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	return m;
+}
+
+/* Sends at --rate (bounded bursts) and counts the echoes that come back. */
+static int client_poll(void *arg)
+{
+	struct echo_app *a = arg;
+	struct rte_mbuf *pkts[BURST];
+	struct rte_ether_addr mac;
+	uint64_t now = tern_sched_now(a->core);
+	uint16_t n = 0, k;
+
+	tern_port_mac(a->port, mac.addr_bytes);
+	while (!stop_requested && n < BURST && a->client_next_ns <= now) {
+		if ((pkts[n] = client_pkt(a, &mac)) == NULL)
+			break;
+		n++;
+		a->client_next_ns += ECHO_NS_PER_S / a->o.rate;
+	}
+	if (a->client_next_ns + ECHO_NS_PER_S < now) /* fell behind: do not burst to catch up */
+		a->client_next_ns = now;
+	k = tern_port_tx_burst(a->peer, 0, pkts, n);
+	rte_pktmbuf_free_bulk(pkts + k, n - k);
+	a->client_tx += k;
+	n = tern_port_rx_burst(a->peer, 0, pkts, BURST);
+	a->client_rx += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+	return k + n > 0;
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+static intptr_t echo_task(void *arg)
+{
+	struct echo_app *a = arg;
+	struct tern_udp_dgram d[BURST];
+
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(a->sock, d, BURST, tern_cancel_token(a->stop));
+		uint16_t k;
+
+		if (n < 0)
+			return n == -ECANCELED ? 0 : n;
+		k = tern_udp_reply_burst(a->sock, d, (uint16_t)n, TERN_UDP_REPLY_UNCHANGED);
+		for (uint16_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m); /* TX full: dropped, counted in tx_full */
+		a->echoed += k;
+	}
+}
+
+static void print_stats(struct echo_app *a, uint64_t t, struct tern_engine_stats *prev)
+{
+	struct tern_engine_stats st;
+
+	tern_engine_stats(a->eng, &st);
+	printf("t=%llus rx %llu pps, tx %llu pps, echoed %llu, drops %llu "
+	       "(queue full %llu, no port %llu), mbufs in use %u",
+	       (unsigned long long)t, (unsigned long long)(st.rx_packets - prev->rx_packets),
+	       (unsigned long long)(st.tx_packets - prev->tx_packets),
+	       (unsigned long long)a->echoed, (unsigned long long)tern_engine_drops_total(&st),
+	       (unsigned long long)st.drops.udp_queue_full,
+	       (unsigned long long)st.drops.udp_no_port, tern_mbuf_pool_in_use(a->pool));
+	if (a->peer != NULL)
+		printf(", client tx %llu rx %llu", (unsigned long long)a->client_tx,
+		       (unsigned long long)a->client_rx);
+	printf("\n");
+	fflush(stdout);
+	*prev = st;
+}
+
+/* Live stats once a second; ends the run after --seconds. */
+static intptr_t stats_task(void *arg)
+{
+	struct echo_app *a = arg;
+	struct tern_engine_stats prev = { 0 };
+
+	for (uint64_t t = 1; a->o.seconds == 0 || t <= a->o.seconds; t++) {
+		if (tern_sleep(ECHO_NS_PER_S, tern_cancel_token(a->stop)) < 0)
+			return 0;
+		print_stats(a, t, &prev);
+	}
+	stop_requested = 1;
+	return 0;
+}
+
+/* Turns a signal (or the end of --seconds) into a cancellation on the core. */
+static int control_poll(void *arg)
+{
+	struct echo_app *a = arg;
+
+	if (!stop_requested || !a->stop_made || tern_token_status(tern_cancel_token(a->stop)) != 0)
+		return 0;
+	tern_cancel(a->stop);
+	return 1;
+}
+
+static intptr_t main_task(void *arg)
+{
+	struct echo_app *a = arg;
+	tern_task_t echo, stats;
+	intptr_t r;
+
+	if (tern_cancel_create(&a->stop) < 0)
+		return -ENOMEM;
+	a->stop_made = true;
+	if (tern_task_spawn(echo_task, a, &(struct tern_task_opts){ .name = "echo" }, &echo) < 0 ||
+	    tern_task_spawn(stats_task, a, &(struct tern_task_opts){ .name = "stats" }, &stats) < 0) {
+		tern_cancel(a->stop);
+		return -ENOMEM; /* a spawned one ends on the cancel; the core stops */
+	}
+	r = tern_task_await(echo, TERN_TOKEN_NONE);
+	tern_task_await(stats, TERN_TOKEN_NONE);
+	a->stop_made = false;
+	tern_cancel_dispose(a->stop);
+	tern_sched_stop(a->core);
+	return r;
+}
+
+/* ---------------------------------------------------------- set-up */
+
+static int open_port(struct echo_app *a)
+{
+	struct tern_port_conf c = { .preset = a->o.preset, .iface = a->o.iface,
+				    .socket = a->o.socket, .memif_server = a->o.server,
+				    .nb_workers = 1, .pool = a->pool,
+				    .offloads = TERN_OFFLOAD_ALL, .link_wait_ms = 5000 };
+	int rc;
+
+	if (a->o.preset == TERN_PORT_RING)
+		rc = tern_port_pair_create(&c, &a->port, &a->peer);
+	else
+		rc = tern_port_create(&c, &a->port);
+	if (rc == 0)
+		rc = tern_port_start(a->port);
+	if (rc == 0 && a->peer != NULL)
+		rc = tern_port_start(a->peer);
+	return rc;
+}
+
+static int setup(struct echo_app *a)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1, .extra = 1024 };
+	struct tern_engine_conf ec = { .ip = a->o.ip, .netmask = a->o.mask, .gateway = a->o.gw };
+	int rc = tern_mbuf_pool_create(&pc, &a->pool);
+
+	if (rc == 0)
+		rc = open_port(a);
+	if (rc == 0)
+		rc = tern_sched_create(&(struct tern_sched_opts){ .name = "echo" }, &a->core);
+	if (rc < 0)
+		return rc;
+	ec.port = a->port;
+	ec.pool = a->pool;
+	ec.sched = a->core;
+	rc = tern_engine_create(&ec, &a->eng);
+	if (rc == 0)
+		rc = tern_udp_bind(a->eng, a->o.port, NULL, &a->sock);
+	if (rc == 0 && a->peer != NULL)
+		rc = tern_sched_add_poller(a->core, &(struct tern_poller){
+			.name = "client", .poll = client_poll, .arg = a });
+	if (rc >= 0)
+		rc = tern_sched_add_poller(a->core, &(struct tern_poller){
+			.name = "control", .poll = control_poll, .arg = a });
+	return rc < 0 ? rc : 0;
+}
+
+/* Ports stop before the engine and the pool go; memif's ordered tear-down. */
+static void teardown(struct echo_app *a)
+{
+	if (a->port != NULL)
+		tern_port_stop(a->port);
+	if (a->peer != NULL)
+		tern_port_stop(a->peer);
+	tern_engine_destroy(a->eng);
+	tern_sched_destroy(a->core);
+	tern_port_destroy(a->port);
+	tern_port_destroy(a->peer);
+	if (a->pool != NULL && tern_mbuf_pool_destroy(a->pool) < 0)
+		fprintf(stderr, "echo: mbufs still in use at exit\n");
+	tern_eal_destroy(a->eal);
+}
+
+static int run(struct echo_app *a)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr in = { htonl(a->o.ip) };
+	int rc = setup(a);
+
+	if (rc < 0) {
+		fprintf(stderr, "echo: setup failed: %s\n", strerror(-rc));
+		return rc;
+	}
+	rc = tern_task_spawn(main_task, a, &(struct tern_task_opts){ .sched = a->core,
+			     .name = "main", .flags = TERN_TASK_DETACHED }, NULL);
+	if (rc < 0)
+		return rc;
+	printf("echo: UDP %s:%u on port %u%s\n", inet_ntop(AF_INET, &in, ip, sizeof(ip)),
+	       a->o.port, tern_port_id(a->port), a->peer ? " (built-in ring client)" : "");
+	fflush(stdout);
+	return tern_sched_run(a->core);
+}
+
+int main(int argc, char **argv)
+{
+	struct echo_app a = { 0 };
+	int first, rc;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (tern_eal_create(argc, argv, NULL, &a.eal) < 0)
+		return 1;
+	first = tern_eal_app_argind(a.eal);
+	argv[first - 1] = argv[0];
+	if (parse_args(argc - first + 1, argv + first - 1, &a.o) < 0 ||
+	    (a.o.preset == TERN_PORT_RING && a.o.rate == 0)) {
+		usage(argv[0]);
+		tern_eal_destroy(a.eal);
+		return 2;
+	}
+	rc = run(&a);
+	teardown(&a);
+	printf("echo: %s, %llu datagrams echoed\n", rc < 0 ? "failed" : "stopped",
+	       (unsigned long long)a.echoed);
+	return rc < 0 ? 1 : 0;
+}
