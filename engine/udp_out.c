@@ -3,6 +3,8 @@
  * UDP output: replies made in place from the received datagram (echo's
  * zero-copy path) and sends to an address through IPv4 and ARP.
  */
+#include <string.h>
+
 #include <rte_udp.h>
 
 #include "engine_internal.h"
@@ -14,6 +16,21 @@ static void udp_cksum(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *uh)
 {
 	uh->dgram_cksum = 0;
 	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+}
+
+/*
+ * RFC 1624 eqn. 3: the checksum after one 16-bit word changed, without
+ * reading the header back (a re-read right after narrow stores to it
+ * stalls on store forwarding; it cost a third of the reply path).
+ * One's complement sums do not care about byte order: raw words in.
+ */
+static uint16_t cksum_adjust(uint16_t hc, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~hc + (uint32_t)(uint16_t)~old + new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
 }
 
 /*
@@ -31,9 +48,14 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
-	ip->time_to_live = 64;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	{
+		uint16_t old_w, new_w;
+
+		memcpy(&old_w, &ip->time_to_live, 2); /* TTL and protocol: one word */
+		ip->time_to_live = 64;
+		memcpy(&new_w, &ip->time_to_live, 2);
+		ip->hdr_checksum = cksum_adjust(ip->hdr_checksum, old_w, new_w);
+	}
 	uh->src_port = uh->dst_port;
 	uh->dst_port = p;
 }
