@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine on a tap port inside a network namespace this test creates
+ * (unshare: it dies with the process). Real kernel clients: `ping` gets
+ * its echo replies, and a python3 UDP socket gets every datagram echoed by
+ * an echo task. Bounded: each client has a deadline and a packet count.
+ * Needs root; exits 77 otherwise.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "eng_test.h"
+
+#define ENG_IP_NS 0x0a620002u      /* 10.98.0.2: the engine */
+#define ENG_IP_NS_STR "10.98.0.2"
+
+#define IFACE "terneng0"
+#define KERNEL_IP "10.98.0.1"
+
+static struct tern_eal *eal;
+static struct tern_mbuf_pool *pool;
+static struct eng_fix F;
+static uint32_t base;
+
+struct echo_arg {
+	struct tern_udp_sock *s;
+	tern_cancel_t stop;
+	bool made;
+};
+
+static intptr_t echo_task(void *arg)
+{
+	struct echo_arg *e = arg;
+	struct tern_udp_dgram d[32];
+
+	if (tern_cancel_create(&e->stop) < 0)
+		return -ENOMEM;
+	e->made = true;
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(e->s, d, 32, tern_cancel_token(e->stop));
+		uint16_t k;
+
+		if (n < 0) {
+			tern_cancel_dispose(e->stop);
+			return n == -ECANCELED ? 0 : n;
+		}
+		k = tern_udp_reply_burst(e->s, d, n, TERN_UDP_REPLY_UNCHANGED);
+		for (uint16_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m);
+	}
+}
+
+static intptr_t stop_task(void *arg)
+{
+	return tern_cancel(((struct echo_arg *)arg)->stop);
+}
+
+/* Runs cmd in a child while this thread drives the core; kills it after
+ * limit_s. Returns its exit status (-1: killed or not run). */
+static int run_client(const char *cmd, int limit_s)
+{
+	uint64_t t0 = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+	pid_t pid = fork();
+	int st = -1;
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (tern_sched_run_once(F.core) == 0)
+			usleep(50);
+		if (rte_get_timer_cycles() - t0 > (uint64_t)limit_s * hz) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc != 0)
+		fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+static int setup(void **state)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 1, .nb_workers = 1, .rx_desc = 256,
+					   .tx_desc = 256, .extra = 256 };
+	struct tern_port_conf c = { .preset = TERN_PORT_TAP, .name = "eng0", .iface = IFACE,
+				    .nb_workers = 1, .rx_desc = 256, .tx_desc = 256,
+				    .link_wait_ms = 2000 };
+	struct tern_engine_conf ec = { .ip = ENG_IP_NS };
+
+	eal = eng_test_eal("engnetns");
+	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+		return -1;
+	c.pool = pool;
+	if (tern_port_create(&c, &F.nic) < 0 || tern_port_start(F.nic) < 0 ||
+	    tern_sched_create(&(struct tern_sched_opts){ .unobserved = TERN_UNOBSERVED_ABORT },
+			      &F.core) < 0)
+		return -1;
+	base = tern_mbuf_pool_in_use(pool);
+	ec.port = F.nic;
+	ec.pool = pool;
+	ec.sched = F.core;
+	if (tern_engine_create(&ec, &F.eng) < 0)
+		return -1;
+	return sh("ip link set lo up && ip addr add " KERNEL_IP "/24 dev " IFACE
+		  " && ip link set " IFACE " up");
+}
+
+static int teardown(void **state)
+{
+	uint32_t n;
+	int rc;
+
+	if (tern_engine_destroy(F.eng) < 0)
+		return -1;
+	tern_sched_destroy(F.core);
+	n = tern_mbuf_pool_in_use(pool);
+	tern_port_stop(F.nic);
+	tern_port_destroy(F.nic);
+	rc = tern_mbuf_pool_destroy(pool);
+	if (n > base)
+		fprintf(stderr, "%u mbufs in use after the test, %u before\n", n, base);
+	return tern_eal_destroy(eal) ?: rc ?: (n > base ? -1 : 0);
+}
+
+static void test_kernel_ping(void **state)
+{
+	struct tern_engine_stats st;
+
+	assert_int_equal(run_client("ping -c 3 -i 0.2 -W 1 " ENG_IP_NS_STR " >&2", 10), 0);
+	tern_engine_stats(F.eng, &st);
+	assert_true(st.icmp_echo_replies >= 3);
+	assert_true(st.arp_replies >= 1);
+	assert_int_equal(st.rx_packets, st.delivered + tern_engine_drops_total(&st));
+}
+
+static void test_kernel_udp_echo(void **state)
+{
+	static const char client[] =
+		"/usr/bin/python3 -c 'import socket,sys\n"
+		"s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(1)\n"
+		"ok=0\n"
+		"for i in range(50):\n"
+		"  m=(\"tern %d \" % i).encode()*4; s.sendto(m,(\"" ENG_IP_NS_STR "\",7))\n"
+		"  try:\n"
+		"    d,a=s.recvfrom(2048); ok+= d==m and a[1]==7\n"
+		"  except socket.timeout: pass\n"
+		"print(\"echoed\",ok,file=sys.stderr); sys.exit(0 if ok==50 else 1)'";
+	struct echo_arg e = { 0 };
+	struct tern_engine_stats st;
+	tern_task_t t, stop;
+
+	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &e.s), 0);
+	assert_int_equal(tern_task_spawn(echo_task, &e, &(struct tern_task_opts){
+		.sched = F.core, .name = "echo" }, &t), 0);
+	assert_int_equal(run_client(client, 20), 0);
+	assert_int_equal(tern_task_spawn(stop_task, &e, &(struct tern_task_opts){
+		.sched = F.core, .name = "stop" }, &stop), 0);
+	for (int i = 0; i < 100 && !tern_future_done(tern_task_future(t)); i++)
+		tern_sched_run_once(F.core);
+	assert_int_equal(tern_task_await(stop, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(e.s), 0);
+	tern_engine_stats(F.eng, &st);
+	assert_true(st.udp_delivered >= 50);
+	assert_int_equal(st.rx_packets, st.delivered + tern_engine_drops_total(&st));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernel_ping),
+		cmocka_unit_test(test_kernel_udp_echo),
+	};
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root to create a network namespace\n");
+		return SKIP;
+	}
+	if (unshare(CLONE_NEWNET) != 0) {
+		printf("SKIP: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return SKIP;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
