@@ -352,11 +352,37 @@ void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out)
 	out->timers_live = s->wheel.live;
 	out->timers_fired = s->wheel.fired;
 	out->timers_cascaded = s->wheel.cascaded;
+	out->stalls = __atomic_load_n(&s->stalls, __ATOMIC_RELAXED);
 }
 
 struct tern_sched *tern_sched_current(void)
 {
 	return tern__tls_sched;
+}
+
+/* ---- ready-to-run latency ---- */
+
+void tern__latency_record(struct tern_sched *s, struct tern_task *t)
+{
+	uint64_t ns = (uint64_t)(((unsigned __int128)(tern__cycles() - t->ready_at) *
+				  s->ns_per_cycle_q32) >> 32);
+	unsigned b = ns ? 63u - (unsigned)__builtin_clzll(ns) : 0;
+
+	s->lat_hist[b < TERN_LATENCY_BUCKETS ? b : TERN_LATENCY_BUCKETS - 1]++;
+	s->lat_samples++;
+	t->ready_at = 0;
+}
+
+void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hist *out)
+{
+	if (!out)
+		return;
+	*out = (struct tern_latency_hist){ 0 };
+	if (!s)
+		return;
+	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++)
+		out->count[b] = s->lat_hist[b];
+	out->samples = s->lat_samples;
 }
 
 /* ---- policies ---- */

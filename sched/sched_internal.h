@@ -183,6 +183,7 @@ struct tern_task {
 	tern_task_fn fn;
 	void *arg;
 	uint8_t state;
+	uint64_t ready_at;             /* cycles; sampled wake-ups only */
 	struct tern__rec rec;
 	char name[TERN__NAME_LEN];
 };
@@ -202,7 +203,7 @@ struct tern_sched {
 	bool stopping;
 	bool cut_by_time;
 	bool driven;
-	uint32_t pad0;
+	uint32_t push_tick;            /* samples 1 in 64 wake-ups for latency */
 
 	/* Line 1 on: colder. */
 	uint64_t rq_len;
@@ -233,6 +234,11 @@ struct tern_sched {
 	tern_cancel_t shutdown;        /* cancelled by tern_cores_stop */
 	uint64_t msgs_in, msgs_retried;
 	uint64_t replies_pending;      /* submits and offloads not yet back */
+	uint64_t switches;             /* task resumptions; the stall detector
+					* reads it from its own thread */
+	uint64_t stalls;               /* written by the stall detector */
+	uint64_t lat_hist[TERN_LATENCY_BUCKETS];
+	uint64_t lat_samples;
 
 	struct tern_sched_opts opts;
 	char name[TERN__NAME_LEN];
@@ -259,6 +265,8 @@ static inline void tern__runq_push(struct tern_sched *s, struct tern_task *t)
 }
 
 void tern__task_resume(struct tern_sched *s, struct tern_task *t);
+/* Files a sampled wake-up's ready-to-run latency (sched.c). */
+void tern__latency_record(struct tern_sched *s, struct tern_task *t);
 static inline struct tern_task *tern__runq_pop(struct tern_sched *s)
 {
 	struct tern_task *t = s->rq_head;

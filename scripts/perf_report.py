@@ -40,6 +40,9 @@ def load_bench(path):
     out = {}
     for b in data.get("benchmarks", []):
         run = b.get("run_name", b["name"])
+        # Wall-time benchmarks (UseRealTime) are reported as NAME/real_time.
+        if run.endswith("/real_time"):
+            run = run[: -len("/real_time")]
         e = out.setdefault(run, {})
         if b.get("error_occurred"):
             e["error"] = b.get("error_message", "error")

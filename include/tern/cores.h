@@ -131,5 +131,38 @@ struct tern_submit_opts {
 int tern_submit(struct tern_sched *target, tern_task_fn fn, void *arg,
 		const struct tern_submit_opts *opts, tern_future_t *out);
 
+/* ---- starvation guard ---- */
+
+struct tern_stall_detector;
+
+/** Called on the detector's thread for each report. Strings are valid during
+ *  the call only. */
+typedef void (*tern_stall_fn)(const char *core, const char *task, uint64_t running_ns,
+			      void *arg);
+
+/** Stall detector options. Zeroed fields take their defaults. */
+struct tern_stall_opts {
+	uint64_t threshold_ns;   /**< report a task running this long; default 10 ms */
+	uint64_t period_ns;      /**< sampling period; default threshold / 4 */
+	tern_stall_fn report;    /**< NULL: a warning through tern_log */
+	void *arg;
+};
+
+/**
+ * Starts a thread (not a worker core) that samples every core of @p c and
+ * reports a task that has run longer than the threshold without awaiting or
+ * yielding: by name, core and duration. Reports are rate limited: once when
+ * a stall crosses the threshold, then at each doubling of its duration.
+ * Each report bumps that core's tern_sched_stats.stalls. Sampling reads
+ * counters the cores keep anyway: it adds nothing to their hot paths.
+ * @return 0; -EINVAL: NULL @p c or @p out, or a period above the threshold;
+ *   -ENOMEM; -errno from pthread_create.
+ */
+int tern_stall_detector_start(struct tern_cores *c, const struct tern_stall_opts *opts,
+			      struct tern_stall_detector **out);
+
+/** Stops and joins the detector. NULL is ignored. */
+void tern_stall_detector_stop(struct tern_stall_detector *d);
+
 TERN_END_DECLS
 #endif

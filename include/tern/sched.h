@@ -72,6 +72,7 @@ struct tern_sched_stats {
 	uint64_t timers_live;       /**< armed timers */
 	uint64_t timers_fired;
 	uint64_t timers_cascaded;   /**< moves to a lower wheel level */
+	uint64_t stalls;            /**< stall reports (tern_stall_detector) */
 };
 
 /** A source of work polled every round. */
@@ -158,6 +159,20 @@ uint64_t tern_sched_now(const struct tern_sched *s);
  *   above TERN_MAX_DELAY_NS; -EXDEV: @p s is driven by another thread.
  */
 int tern_sched_advance(struct tern_sched *s, uint64_t ns);
+
+/** Buckets of the ready-to-run latency histogram: bucket b counts
+ *  latencies in [2^b, 2^(b+1)) ns (the last bucket takes everything above). */
+#define TERN_LATENCY_BUCKETS 40
+
+/** Ready-to-run latency: from a task becoming ready to it running. */
+struct tern_latency_hist {
+	uint64_t count[TERN_LATENCY_BUCKETS];
+	uint64_t samples; /**< one wake-up in 64 is timed */
+};
+
+/** Copies @p s's ready-to-run latency histogram (zeroes @p out for NULL @p s).
+ *  Read it on @p s's core, or after it stopped: counters are not atomic. */
+void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hist *out);
 
 /** Copies @p s's counters (zeroes @p out when @p s is NULL). */
 void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out);
