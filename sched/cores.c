@@ -32,6 +32,7 @@ struct tern_cores {
 	struct tern__msg shutdown_msg[TERN_MAX_CORES];
 	bool no_pin;
 	bool main_is_worker;
+	bool no_steal;
 };
 
 
@@ -78,6 +79,56 @@ static void retry_pending(struct tern_sched *s)
 	s->retry = keep;
 }
 
+static intptr_t submit_run(void *arg);
+
+/* A stealable job from @s's own deque or, when it has none, from another
+ * core's; run as a task here. Only when @s has nothing else ready: bound
+ * work always goes first. */
+static int run_one_job(struct tern_sched *s)
+{
+	struct tern__submit *sub = tern__deque_pop(&s->jobs);
+	struct tern_cores *c = s->group;
+
+	if (!sub && c && !c->no_steal) {
+		for (unsigned k = 1; k < c->n && !sub; k++) {
+			unsigned v = (s->index + s->steal_next + k) % c->n;
+			sub = tern__deque_steal(&c->cores[v]->jobs);
+		}
+		s->steal_next++;
+		if (sub)
+			s->jobs_stolen++;
+	}
+	if (!sub)
+		return 0;
+	s->jobs_run++;
+	if (tern_task_spawn(submit_run, sub, &(struct tern_task_opts){
+		    .name = sub->name, .stack_size = sub->stack_size, .sched = s,
+		    .flags = TERN_TASK_DETACHED }, NULL) < 0) {
+		sub->result = -ENOMEM;
+		post_or_keep(s, &sub->back, sub->origin);
+	}
+	return 1;
+}
+
+int tern__spawn_stealable(struct tern_sched *s, tern_task_fn fn, void *arg,
+			  const struct tern_task_opts *o, size_t stack, tern_task_t *out)
+{
+	bool detached = o && (o->flags & TERN_TASK_DETACHED);
+	struct tern__submit *sub = tern__submit_new(s, fn, arg, o && o->name ? o->name : "task",
+						    stack, detached);
+
+	if (!sub)
+		return -ENOMEM;
+	sub->target = NULL;
+	if (tern__deque_push(&s->jobs, sub) < 0) {
+		tern__submit_abandon(sub);
+		return -EAGAIN; /* the deque is full: back off or spawn bound */
+	}
+	if (out)
+		out->f = (tern_future_t){ &sub->rec, sub->rec.version };
+	return 0;
+}
+
 int tern__inbox_poll(void *arg)
 {
 	struct tern_sched *s = arg;
@@ -86,8 +137,10 @@ int tern__inbox_poll(void *arg)
 
 	if (TERN_UNLIKELY(s->retry))
 		retry_pending(s);
+	if (!s->rq_head && run_one_job(s))
+		total++;
 	if (!tern__inbox_ready(&s->inbox))
-		return 0;
+		return (int)total;
 	/* One batch per round: a flood of messages cannot starve the NIC. */
 	n = tern__inbox_take(&s->inbox, batch, 32);
 	for (unsigned i = 0; i < n; i++) {
@@ -288,6 +341,7 @@ int tern_cores_create(const struct tern_cores_opts *o, struct tern_cores **out)
 	c->n = opts.n;
 	c->no_pin = opts.no_pin;
 	c->main_is_worker = opts.main_is_worker;
+	c->no_steal = opts.no_steal;
 	for (unsigned i = 0; i < c->n && rc == 0; i++) {
 		struct tern_sched_opts so = opts.sched;
 		char name[TERN__NAME_LEN];

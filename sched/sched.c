@@ -97,6 +97,11 @@ int tern_sched_create(const struct tern_sched_opts *opts, struct tern_sched **ou
 	s->stacks.node = o.numa_node;
 	tern__wheel_init(&s->wheel, tern_sched_now(s));
 	rc = tern__inbox_init(&s->inbox, o.inbox_size, o.numa_node);
+	if (rc == 0) {
+		rc = tern__deque_init(&s->jobs, o.inbox_size, o.numa_node);
+		if (rc < 0)
+			tern__inbox_fini(&s->inbox);
+	}
 	if (rc < 0) {
 		tern__mem_free(s, sizeof(*s));
 		return rc;
@@ -130,6 +135,7 @@ void tern_sched_destroy(struct tern_sched *s)
 	tern__slab_fini(&s->cancels);
 	tern__slab_fini(&s->submits);
 	tern__inbox_fini(&s->inbox);
+	tern__deque_fini(&s->jobs);
 	tern__mem_free(s, sizeof(*s));
 }
 
@@ -353,6 +359,8 @@ void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out)
 	out->timers_fired = s->wheel.fired;
 	out->timers_cascaded = s->wheel.cascaded;
 	out->stalls = __atomic_load_n(&s->stalls, __ATOMIC_RELAXED);
+	out->jobs_run = s->jobs_run;
+	out->jobs_stolen = s->jobs_stolen;
 }
 
 struct tern_sched *tern_sched_current(void)

@@ -10,6 +10,7 @@
 #include <tern/sched.h>
 
 #include "ctx.h"
+#include "deque.h"
 #include "inbox.h"
 #include "timer_internal.h"
 
@@ -237,6 +238,9 @@ struct tern_sched {
 	uint64_t switches;             /* task resumptions; the stall detector
 					* reads it from its own thread */
 	uint64_t stalls;               /* written by the stall detector */
+	struct tern__deque jobs;       /* stealable tasks spawned here */
+	unsigned steal_next;           /* the next victim to try */
+	uint64_t jobs_run, jobs_stolen;
 	uint64_t lat_hist[TERN_LATENCY_BUCKETS];
 	uint64_t lat_samples;
 
@@ -340,6 +344,9 @@ struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, 
 				      const char *name, size_t stack, bool detached);
 void tern__submit_abandon(struct tern__submit *sub);
 struct tern__submit *tern__submit_of_go(struct tern__msg *m);
+/* A TERN_TASK_STEALABLE spawn (cores.c). */
+int tern__spawn_stealable(struct tern_sched *s, tern_task_fn fn, void *arg,
+			  const struct tern_task_opts *o, size_t stack, tern_task_t *out);
 
 /* The inbox poller (cores.c): runs arrived messages, retries replies. */
 int tern__inbox_poll(void *sched);

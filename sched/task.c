@@ -164,6 +164,8 @@ int tern_task_spawn(tern_task_fn fn, void *arg, const struct tern_task_opts *o,
 
 	if (rc < 0)
 		return rc;
+	if (flags & TERN_TASK_STEALABLE)
+		return tern__spawn_stealable(s, fn, arg, o, stack, out);
 	t = tern__slab_get(&s->tasks);
 	if (!t)
 		return -ENOMEM;

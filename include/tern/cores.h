@@ -37,6 +37,7 @@ struct tern_cores_opts {
 	bool no_pin;                  /**< do not pin threads started by tern_cores_start */
 	bool main_is_worker;          /**< tern_cores_start leaves core 0 to the
 				       *   caller, who drives it with tern_cores_enter */
+	bool no_steal;                /**< idle cores do not steal stealable tasks */
 	struct tern_sched_opts sched; /**< every core's options (name gets "-<i>") */
 };
 

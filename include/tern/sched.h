@@ -73,6 +73,8 @@ struct tern_sched_stats {
 	uint64_t timers_fired;
 	uint64_t timers_cascaded;   /**< moves to a lower wheel level */
 	uint64_t stalls;            /**< stall reports (tern_stall_detector) */
+	uint64_t jobs_run;          /**< stealable tasks this core ran */
+	uint64_t jobs_stolen;       /**< of those, taken from another core */
 };
 
 /** A source of work polled every round. */

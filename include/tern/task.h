@@ -39,6 +39,11 @@ typedef struct tern_task_handle {
 enum tern_task_flags {
 	TERN_TASK_DEFER = 1u << 0,    /**< queue, do not start inside spawn */
 	TERN_TASK_DETACHED = 1u << 1, /**< fire and forget; no handle */
+	/** CPU-only work that any idle core of the group may run (work
+	 *  stealing): queued on this core's deque, run by this core when it has
+	 *  nothing else ready or stolen by an idle one; the result comes back to
+	 *  this core either way. Without the flag a task never leaves its core. */
+	TERN_TASK_STEALABLE = 1u << 2,
 };
 
 /** Smallest and largest stack a task may ask for. */
@@ -62,10 +67,11 @@ struct tern_task_opts {
  * @return 0; -EINVAL: @p fn NULL, stack size outside
  *   [TERN_STACK_MIN, TERN_STACK_MAX], or @p out NULL without DETACHED;
  *   -EPERM: no @p opts->sched and the calling thread runs no core;
- *   -EXDEV: @p opts->sched is running on another thread (cross-core spawn
- *   goes through that core's inbox); -ENOMEM: no stack could be mapped
+ *   -EXDEV: @p opts->sched is running on another thread (to run work on
+ *   another core, use tern_submit); -ENOMEM: no stack could be mapped
  *   (the log line says whether vm.max_map_count is the limit);
- *   -ESHUTDOWN: the core is stopping.
+ *   -ESHUTDOWN: the core is stopping; -EAGAIN: TERN_TASK_STEALABLE and this
+ *   core's deque of stealable tasks is full (back off, or spawn it bound).
  */
 int tern_task_spawn(tern_task_fn fn, void *arg, const struct tern_task_opts *opts,
 		    tern_task_t *out);
