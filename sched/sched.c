@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "asan.h"
 #include "sched_internal.h"
@@ -44,6 +45,14 @@ static int apply_defaults(struct tern_sched_opts *o)
 		o->default_stack_size = DEFAULT_STACK;
 	if (!o->inbox_size)
 		o->inbox_size = DEFAULT_INBOX;
+	if (o->idle > TERN_IDLE_SLEEP)
+		return -EINVAL;
+	if (!o->idle_spin_rounds)
+		o->idle_spin_rounds = 1000;
+	if (!o->idle_sleep_us)
+		o->idle_sleep_us = 50;
+	if (o->idle_sleep_us >= 1000000)
+		return -EINVAL;
 	if (o->inbox_size < 2 || (o->inbox_size & (o->inbox_size - 1)))
 		return -EINVAL;
 	if (o->default_stack_size < TERN_STACK_MIN || o->default_stack_size > TERN_STACK_MAX)
@@ -222,6 +231,26 @@ static bool round_once(struct tern_sched *s)
 	return did;
 }
 
+static void idle(struct tern_sched *s)
+{
+	s->st.idle_rounds++;
+	switch (s->opts.idle) {
+	case TERN_IDLE_PAUSE:
+		tern__cpu_relax();
+		break;
+	case TERN_IDLE_SLEEP:
+		if (++s->idle_streak >= s->opts.idle_spin_rounds) {
+			struct timespec ts = { 0, (long)s->opts.idle_sleep_us * 1000 };
+			nanosleep(&ts, NULL);
+			s->st.idle_sleeps++;
+			s->idle_streak = 0;
+		}
+		break;
+	default:
+		break; /* busy polling: the next round starts now */
+	}
+}
+
 int tern_sched_run(struct tern_sched *s)
 {
 	int rc = s ? bind(s) : -EINVAL;
@@ -231,8 +260,10 @@ int tern_sched_run(struct tern_sched *s)
 	s->stopping = false;
 	/* tern_cores_stop sets it from another thread. */
 	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
-		if (!round_once(s))
-			tern__cpu_relax();
+		if (round_once(s))
+			s->idle_streak = 0;
+		else
+			idle(s);
 	}
 	s->stopping = false;
 	unbind(s);

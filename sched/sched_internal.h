@@ -241,6 +241,7 @@ struct tern_sched {
 	struct tern__deque jobs;       /* stealable tasks spawned here */
 	unsigned steal_next;           /* the next victim to try */
 	uint64_t jobs_run, jobs_stolen;
+	uint32_t idle_streak;          /* idle rounds in a row */
 	uint64_t lat_hist[TERN_LATENCY_BUCKETS];
 	uint64_t lat_samples;
 

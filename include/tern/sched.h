@@ -39,6 +39,14 @@ enum tern_misuse_policy {
 /** Called on the core for each unobserved failure; see TERN_UNOBSERVED_HOOK. */
 typedef void (*tern_unobserved_fn)(const char *task_name, intptr_t error, void *arg);
 
+/** What tern_sched_run does in a round where nothing had work. */
+enum tern_idle_policy {
+	TERN_IDLE_BUSY = 0, /**< poll again at once (default: lowest latency) */
+	TERN_IDLE_PAUSE,    /**< a CPU pause hint per idle round (SMT siblings) */
+	TERN_IDLE_SLEEP,    /**< after idle_spin_rounds idle rounds, sleep
+			     *   idle_sleep_us; saves power, costs wake-up latency */
+};
+
 /** Scheduler options. Zeroed fields take their defaults. */
 struct tern_sched_opts {
 	const char *name;            /**< for logs; default "core" */
@@ -53,6 +61,9 @@ struct tern_sched_opts {
 	enum tern_misuse_policy misuse;
 	bool virtual_clock;          /**< time moves only by tern_sched_advance() */
 	uint32_t inbox_size;         /**< cross-core messages; power of 2, default 4096 */
+	enum tern_idle_policy idle;
+	uint32_t idle_spin_rounds;   /**< TERN_IDLE_SLEEP: default 1000 */
+	uint32_t idle_sleep_us;      /**< TERN_IDLE_SLEEP: default 50 */
 };
 
 /** Counters of one core, read with tern_sched_stats(). */
@@ -75,6 +86,8 @@ struct tern_sched_stats {
 	uint64_t stalls;            /**< stall reports (tern_stall_detector) */
 	uint64_t jobs_run;          /**< stealable tasks this core ran */
 	uint64_t jobs_stolen;       /**< of those, taken from another core */
+	uint64_t idle_rounds;       /**< rounds in which nothing had work */
+	uint64_t idle_sleeps;       /**< TERN_IDLE_SLEEP naps */
 };
 
 /** A source of work polled every round. */

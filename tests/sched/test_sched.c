@@ -194,6 +194,42 @@ static void block_on(void **state)
 	assert_int_equal(tern_block_on(&o, waits_forever, NULL), -EDEADLK);
 }
 
+/* ---- idle policies ---- */
+
+static int stop_after(void *arg)
+{
+	struct tern_sched *s = arg;
+	struct tern_sched_stats st;
+
+	tern_sched_stats(s, &st);
+	if (st.rounds >= 3000)
+		tern_sched_stop(s);
+	return 0; /* never has work: every round is idle */
+}
+
+static void idle_policies(void **state)
+{
+	enum tern_idle_policy pol[] = { TERN_IDLE_BUSY, TERN_IDLE_PAUSE, TERN_IDLE_SLEEP };
+	struct tern_sched *bad;
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct tern_sched *s = mk_sched_opts((struct tern_sched_opts){
+			.idle = pol[i], .idle_spin_rounds = 1000, .idle_sleep_us = 10 });
+		struct tern_sched_stats st;
+
+		assert_true(tern_sched_add_poller(s, &(struct tern_poller){ "stop", stop_after, s }) >= 0);
+		assert_int_equal(tern_sched_run(s), 0);
+		tern_sched_stats(s, &st);
+		assert_int_equal(st.idle_rounds, st.rounds);
+		/* SLEEP naps once per 1000 idle rounds; the others never */
+		assert_int_equal(st.idle_sleeps, pol[i] == TERN_IDLE_SLEEP ? st.rounds / 1000 : 0);
+		end_sched(s);
+	}
+	assert_int_equal(tern_sched_create(&(struct tern_sched_opts){ .idle = 7 }, &bad), -EINVAL);
+	assert_int_equal(tern_sched_create(&(struct tern_sched_opts){
+		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 2000000 }, &bad), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +239,7 @@ int main(void)
 		cmocka_unit_test(virtual_clock),
 		cmocka_unit_test(run_and_stop),
 		cmocka_unit_test(block_on),
+		cmocka_unit_test(idle_policies),
 	};
 
 	return cmocka_run_group_tests_name("sched_loop", tests, NULL, NULL);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Open-loop pacing. A poller, run every round of the core: it takes every
+ * send whose scheduled time has come (at most one burst), stamps each with
+ * its scheduled TSC and hands the burst to one flow's socket. The schedule
+ * never waits for replies and never skips: a round that comes late sends
+ * what is due at once, and the delay shows in the latency (wrk2's rule).
+ */
+#include <math.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "gen.h"
+
+/* xorshift64*: uniform in (0, 1], for the Poisson schedule. */
+static double gen_uniform(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return ((*s * 0x2545f4914f6cdd1dull) >> 11) * 0x1.0p-53 + 0x1.0p-54;
+}
+
+static double gen_gap(struct gen_app *a)
+{
+	if (a->o.dist == GEN_CONSTANT)
+		return a->gap_tsc;
+	return -log(gen_uniform(&a->rng)) * a->gap_tsc; /* exponential: Poisson arrivals */
+}
+
+void gen_tx_start(struct gen_app *a)
+{
+	a->gap_tsc = (double)rte_get_tsc_hz() / (double)a->o.rate;
+	a->rng = a->o.seed ? a->o.seed : 0x9e3779b97f4a7c15ull;
+	a->start_tsc = rte_rdtsc();
+	a->next_tsc = (double)a->start_tsc;
+	a->end_tsc = a->o.seconds ? a->start_tsc + a->o.seconds * rte_get_tsc_hz() : UINT64_MAX;
+	a->state = GEN_SENDING;
+}
+
+/* Scheduled times of the sends due by now: at most max. */
+static uint16_t gen_due(struct gen_app *a, uint64_t now, uint64_t *tsc, uint16_t max)
+{
+	uint16_t n = 0;
+
+	while (n < max && a->next_tsc <= (double)now && a->next_tsc < (double)a->end_tsc &&
+	       (a->o.count == 0 || a->scheduled + n < a->o.count)) {
+		tsc[n++] = (uint64_t)a->next_tsc;
+		a->next_tsc += gen_gap(a);
+	}
+	return n;
+}
+
+static bool gen_schedule_over(const struct gen_app *a)
+{
+	return a->next_tsc >= (double)a->end_tsc ||
+	       (a->o.count != 0 && a->scheduled >= a->o.count);
+}
+
+static void gen_fill(struct gen_app *a, struct gen_flow *f, uint16_t flow,
+		     struct rte_mbuf *m, uint64_t tsc)
+{
+	uint16_t len = a->o.size - GEN_HDRS;
+	struct gen_payload *p = (struct gen_payload *)rte_pktmbuf_append(m, len);
+	uint64_t seq = f->next_seq++;
+
+	/* the slot is reused: a reply older than the window counts as late */
+	f->seen[(seq % GEN_WINDOW) / 64] &= ~(1ull << (seq % 64));
+	p->tsc = tsc;
+	p->seq = (uint32_t)seq;
+	p->flow = flow;
+	p->magic = a->magic;
+	if (len > sizeof(*p))
+		memset(p + 1, 0, len - sizeof(*p));
+}
+
+/* Hands the pending burst to its flow's socket. Returns packets taken. */
+static uint16_t gen_send_pending(struct gen_app *a)
+{
+	struct gen_flow *f = &a->flows[a->pending_flow];
+	intptr_t k = tern_udp_sendto_burst(f->sock, a->pending, a->pending_n, a->o.dst_ip,
+					   a->o.dst_port, TERN_TOKEN_NONE);
+
+	if (k == -ENOBUFS) {
+		a->c.tx_retry++; /* TX full: kept, retried next round with its stamp */
+		return 0;
+	}
+	if (k < 0) {
+		a->err = a->err ? a->err : (int)k;
+		gen_tx_free_pending(a);
+		a->state = GEN_DRAINING;
+		a->stop_tsc = rte_rdtsc();
+		return 0;
+	}
+	a->c.tx += (uint64_t)k;
+	a->pending_n -= (uint16_t)k;
+	memmove(a->pending, a->pending + k, a->pending_n * sizeof(a->pending[0]));
+	return (uint16_t)k;
+}
+
+/* Stamps up to one burst of due sends into a->pending; returns how many. */
+static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
+{
+	uint64_t tsc[GEN_BURST_MAX];
+	uint16_t flow = a->tx_flow, n;
+	struct gen_flow *f = &a->flows[flow];
+	double next = a->next_tsc;
+	uint64_t rng = a->rng;
+
+	n = gen_due(a, now, tsc, a->o.burst);
+	if (n == 0)
+		return 0;
+	if (rte_pktmbuf_alloc_bulk(tern_mbuf_pool_mempool(a->pool), a->pending, n) != 0) {
+		a->next_tsc = next; /* not scheduled after all: retried next round */
+		a->rng = rng;
+		a->c.alloc_fail++;
+		return 0;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		gen_fill(a, f, flow, a->pending[i], tsc[i]);
+	a->scheduled += n;
+	a->pending_n = n;
+	a->pending_flow = flow;
+	a->tx_flow = (uint16_t)((flow + 1) % a->o.flows);
+	return n;
+}
+
+int gen_tx_poll(void *arg)
+{
+	struct gen_app *a = arg;
+	uint64_t now;
+
+	if (a->state != GEN_SENDING)
+		return 0;
+	if (a->pending_n > 0)
+		return gen_send_pending(a) > 0;
+	now = rte_rdtsc();
+	if (gen_stop_requested || gen_schedule_over(a)) {
+		a->state = GEN_DRAINING;
+		a->stop_tsc = now;
+		return 1;
+	}
+	if (gen_make_burst(a, now) == 0)
+		return 0;
+	gen_send_pending(a);
+	return 1;
+}
+
+void gen_tx_free_pending(struct gen_app *a)
+{
+	rte_pktmbuf_free_bulk(a->pending, a->pending_n);
+	a->pending_n = 0;
+}
