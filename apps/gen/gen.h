@@ -50,7 +50,7 @@ struct gen_opts {
 	uint32_t ip, mask, gw, dst_ip;
 	uint16_t dst_port, src_port, flows, burst, size;
 	uint64_t rate, seconds, count, seed;
-	uint32_t drain_ms, hold_ms, warmup_ms;
+	uint32_t drain_ms, hold_ms;
 	enum gen_dist dist;
 	bool json;                   /* default: stdout is not a terminal */
 };
