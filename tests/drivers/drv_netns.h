@@ -100,4 +100,58 @@ static inline bool drv_netns_rx_arp(struct tern_port *port, uint32_t ip)
 	return false;
 }
 
+
+/* The checks both kernel-facing ports (tap, af_packet) run. */
+struct drv_netns_port {
+	struct tern_port *port;
+	struct tern_mbuf_pool *pool;
+	const char *kif;       /* the kernel side's interface */
+	uint32_t dpdk_ip, kernel_ip;
+	uint32_t base;         /* mbufs the started port holds (RX refills) */
+};
+
+/* mbufs in use back at what the started port holds. */
+static inline int drv_netns_baseline(const struct drv_netns_port *p)
+{
+	uint32_t n = tern_mbuf_pool_in_use(p->pool);
+
+	if (n == p->base)
+		return 0;
+	fprintf(stderr, "%u mbufs in use after the test, %u before\n", n, p->base);
+	return -1;
+}
+
+/* A UDP datagram DPDK sends reaches a kernel socket intact. */
+static inline void drv_netns_check_udp_to_kernel(const struct drv_netns_port *p)
+{
+	struct rte_mempool *mp = tern_mbuf_pool_mempool(p->pool);
+	struct rte_mbuf *m = drv_test_udp(mp, p->dpdk_ip, p->kernel_ip, 5555, 9999, 0x5a);
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, void *);
+	struct pollfd pfd = { .fd = drv_netns_udp(p->kernel_ip, 9999), .events = POLLIN };
+	uint8_t buf[64];
+
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(drv_netns_mac(p->kif, eh->dst_addr.addr_bytes), 0);
+	tern_port_mac(p->port, eh->src_addr.addr_bytes);
+	assert_int_equal(tern_port_tx_burst(p->port, 0, &m, 1), 1);
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_int_equal(recv(pfd.fd, buf, sizeof(buf), 0), 18);
+	assert_int_equal(buf[0], 0x5a);
+	close(pfd.fd);
+}
+
+/* The kernel's ARP request for the DPDK side reaches DPDK. */
+static inline void drv_netns_check_arp_from_kernel(const struct drv_netns_port *p)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7777),
+				  .sin_addr.s_addr = htonl(p->dpdk_ip) };
+	int fd = drv_netns_udp(p->kernel_ip, 9998);
+
+	assert_true(fd >= 0);
+	/* Nobody answers the ARP, so the kernel asks again: no race on timing. */
+	assert_int_equal(sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	assert_true(drv_netns_rx_arp(p->port, p->dpdk_ip));
+	close(fd);
+}
+
 #endif

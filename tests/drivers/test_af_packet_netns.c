@@ -53,46 +53,32 @@ static int teardown(void **state)
 	return drv_netns_sh("ip link del " KIF) ?: rc;
 }
 
+static struct drv_netns_port np(void)
+{
+	return (struct drv_netns_port){ .port = port, .pool = pool, .kif = KIF,
+					.dpdk_ip = DPDK_IP, .kernel_ip = KERNEL_IP, .base = base };
+}
+
 /* After every test: mbufs in use back at what the started port holds. */
 static int baseline(void **state)
 {
-	uint32_t n = tern_mbuf_pool_in_use(pool);
+	struct drv_netns_port p = np();
 
-	if (n == base)
-		return 0;
-	fprintf(stderr, "%u mbufs in use after the test, %u before\n", n, base);
-	return -1;
+	return drv_netns_baseline(&p);
 }
 
 static void test_dpdk_to_kernel_udp(void **state)
 {
-	struct rte_mempool *mp = tern_mbuf_pool_mempool(pool);
-	struct rte_mbuf *m = drv_test_udp(mp, DPDK_IP, KERNEL_IP, 5555, 9999, 0x5a);
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, void *);
-	struct pollfd pfd = { .fd = drv_netns_udp(KERNEL_IP, 9999), .events = POLLIN };
-	uint8_t buf[64];
+	struct drv_netns_port p = np();
 
-	assert_true(pfd.fd >= 0);
-	assert_int_equal(drv_netns_mac(KIF, eh->dst_addr.addr_bytes), 0);
-	tern_port_mac(port, eh->src_addr.addr_bytes);
-	assert_int_equal(tern_port_tx_burst(port, 0, &m, 1), 1);
-	assert_int_equal(poll(&pfd, 1, 2000), 1);
-	assert_int_equal(recv(pfd.fd, buf, sizeof(buf), 0), 18);
-	assert_int_equal(buf[0], 0x5a);
-	close(pfd.fd);
+	drv_netns_check_udp_to_kernel(&p);
 }
 
 static void test_kernel_to_dpdk_arp(void **state)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7777),
-				  .sin_addr.s_addr = htonl(DPDK_IP) };
-	int fd = drv_netns_udp(KERNEL_IP, 9998);
+	struct drv_netns_port p = np();
 
-	assert_true(fd >= 0);
-	/* Nobody answers the ARP, so the kernel asks again: no race on timing. */
-	assert_int_equal(sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
-	assert_true(drv_netns_rx_arp(port, DPDK_IP));
-	close(fd);
+	drv_netns_check_arp_from_kernel(&p);
 }
 
 static void test_stats_count_both_ways(void **state)
