@@ -126,6 +126,8 @@ static void mk_request(struct rte_mbuf *m, const struct rte_ether_addr *dst)
 	struct rte_ipv4_hdr *ip = (void *)(eh + 1);
 	struct rte_udp_hdr *uh = (void *)(ip + 1);
 
+	if (eh == NULL)
+		return; /* no tailroom: cannot happen with the pool's buffers */
 	memset(eh, 0, 60);
 	eh->dst_addr = *dst;
 	eh->src_addr.addr_bytes[0] = 0x02;

@@ -98,7 +98,6 @@ int tern_sched_create(const struct tern_sched_opts *opts, struct tern_sched **ou
 	s->virtual_clock = o.virtual_clock;
 	s->ns_per_cycle_q32 = tern__ns_per_cycle_q32();
 	s->clock_base = tern__cycles();
-	s->live.live_next = s->live.live_prev = &s->live;
 	tern__slab_init(&s->tasks, sizeof(struct tern_task), 64, o.numa_node);
 	tern__slab_init(&s->promises, sizeof(struct tern__promise), 256, o.numa_node);
 	tern__slab_init(&s->cancels, tern__cancel_size(), 64, o.numa_node);
@@ -135,9 +134,17 @@ void tern_sched_destroy(struct tern_sched *s)
 			 s->name, (unsigned long long)s->replies_pending);
 		return;
 	}
-	for (t = s->live.live_next; t != &s->live; t = t->live_next)
-		tern_log(TERN_LOG_WARN, "core %s: task %s never finished (dropped at destroy)",
-			 s->name, t->name);
+	/* A task holds a stack from spawn to its end: those still holding one
+	 * never finished. The pool's chunks hold every task there is. */
+	for (size_t c = 0; c < s->tasks.n_chunks; c++) {
+		for (unsigned i = 0; i < s->tasks.per_chunk; i++) {
+			t = (struct tern_task *)((char *)s->tasks.chunks[c] + i * s->tasks.obj_size);
+			if (t->stack)
+				tern_log(TERN_LOG_WARN,
+					 "core %s: task %s never finished (dropped at destroy)",
+					 s->name, t->name);
+		}
+	}
 	tern__stack_pool_fini(&s->stacks);
 	tern__slab_fini(&s->tasks);
 	tern__slab_fini(&s->promises);

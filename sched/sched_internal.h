@@ -178,7 +178,6 @@ struct tern_task {
 	void *res_bottom;              /* the resumer's stack, for ASan */
 	size_t res_size;
 	struct tern_task *next;        /* run queue */
-	struct tern_task *live_prev, *live_next;
 	struct tern_sched *sched;
 	struct tern__stack *stack;
 	tern_task_fn fn;
@@ -221,7 +220,6 @@ struct tern_sched {
 	struct tern_sched_stats st;
 
 	struct tern__wheel wheel;
-	struct tern_task live;         /* sentinel of the live-task list */
 	struct tern__slab tasks, promises, cancels;
 	struct tern__stack_pool stacks;
 	uint64_t ns_per_cycle_q32;     /* the process's calibration, cached */

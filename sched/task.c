@@ -27,25 +27,10 @@ static void task_entry(void *arg)
 	__builtin_unreachable();
 }
 
-static void live_add(struct tern_sched *s, struct tern_task *t)
-{
-	t->live_next = s->live.live_next;
-	t->live_prev = &s->live;
-	s->live.live_next->live_prev = t;
-	s->live.live_next = t;
-}
-
-static void live_del(struct tern_task *t)
-{
-	t->live_prev->live_next = t->live_next;
-	t->live_next->live_prev = t->live_prev;
-}
-
 static void task_done(struct tern_sched *s, struct tern_task *t)
 {
 	tern__stack_put(&s->stacks, t->stack);
-	t->stack = NULL;
-	live_del(t);
+	t->stack = NULL; /* a task with a stack is live: see tern_sched_destroy */
 	s->st.tasks_done++;
 	s->st.tasks_live--;
 	tern__rec_complete(&t->rec, t->rec.value);
@@ -114,13 +99,15 @@ static void leave(struct tern_sched *s, struct tern_task *t)
 }
 
 /* strncpy would zero-fill the whole buffer on every spawn (a fifth of
- * spawn+await's instructions): copy just the name and its terminator. */
+ * spawn+await's instructions), and names are short: copy up to the
+ * terminator inline, no library call. */
 static void copy_name(char *dst, const char *src)
 {
-	size_t n = strnlen(src, TERN__NAME_LEN - 1);
+	unsigned i = 0;
 
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	for (; i < TERN__NAME_LEN - 1 && src[i]; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
 }
 
 static struct tern_sched *target_sched(const struct tern_task_opts *o)
@@ -174,7 +161,6 @@ int tern_task_spawn(tern_task_fn fn, void *arg, const struct tern_task_opts *o,
 		tern__slab_put(&s->tasks, t);
 		return rc;
 	}
-	s->st.stacks_mapped = s->stacks.mapped;
 	tern__ctx_init(&t->ctx, tern__stack_top(t->stack), task_entry, t);
 	t->sched = s;
 	t->fn = fn;
@@ -184,7 +170,6 @@ int tern_task_spawn(tern_task_fn fn, void *arg, const struct tern_task_opts *o,
 		.version = (t->rec.version | 1) + 1, .kind = REC_TASK, .sched = s,
 		.dropped = !!(flags & TERN_TASK_DETACHED),
 	};
-	live_add(s, t);
 	s->st.tasks_spawned++;
 	s->st.tasks_live++;
 	s->st.records_live++;

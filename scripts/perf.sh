@@ -52,7 +52,7 @@ say() { printf 'perf: %s\n' "$*"; }
 # ---- build: packages and hugepages from setup.sh, our own release dir
 "$here/scripts/setup.sh" --no-build >/dev/null || { say "scripts/setup.sh failed"; exit 1; }
 if [ ! -f "$builddir/build.ninja" ]; then
-    meson setup "$builddir" "$here" --buildtype=release -Dtests=false >/dev/null
+    meson setup "$builddir" "$here" --buildtype=release -Dtests=false -Dwerror=true >/dev/null
 fi
 if ! ninja -C "$builddir" >"$out/build.log" 2>&1; then
     tail -30 "$out/build.log"
