@@ -31,7 +31,7 @@ say() { printf 'setup: %s\n' "$*"; }
 # PMD is a setup failure rather than a "vdev not found" at run time.
 packages=(
     build-essential g++ meson ninja-build pkg-config python3-pyelftools
-    libdpdk-dev dpdk
+    libdpdk-dev dpdk dpdk-dev
     librte-net-memif23 librte-net-ring23 librte-net-null23 librte-net-tap23
     librte-net-af-packet23 librte-net-pcap23 librte-mempool-ring23
     libnuma-dev libcmocka-dev libbenchmark-dev libinih-dev libjansson-dev libpcap-dev

@@ -7,7 +7,8 @@
  *   tern-echo -l 0 -- --preset tap --iface tern0 --ip 10.0.0.1 --seconds 10
  *   tern-echo -l 0 -- --preset ring --rate 100000 --seconds 3   (built-in client)
  *
- * Every datagram to --port is sent back in place (zero-copy). Live stats
+ * Every datagram to --port is sent back in place (zero-copy); sockperf
+ * client messages are answered as its server does (see echo_classify). Live stats
  * once a second; SIGINT/SIGTERM or --seconds end it cleanly.
  */
 #include <arpa/inet.h>
@@ -38,6 +39,7 @@ struct echo_opts {
 	uint16_t port;
 	uint64_t seconds;         /* 0: until a signal */
 	uint64_t rate;            /* ring preset: built-in client's pps */
+	uint8_t mac[6];           /* all zero: the port's */
 };
 
 struct echo_app {
@@ -50,7 +52,8 @@ struct echo_app {
 	struct tern_udp_sock *sock;
 	tern_cancel_t stop;
 	bool stop_made;
-	uint64_t echoed, client_tx, client_rx, client_next_ns;
+	uint64_t echoed, sockperf, client_tx, client_rx, client_next_ns;
+	struct tern_engine_stats final; /* counters at the end of the run */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -65,7 +68,8 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [EAL args] -- --preset ring|memif|tap|af_packet|null\n"
 		"       [--iface NAME] [--socket PATH] [--server] [--ip A.B.C.D]\n"
-		"       [--mask A.B.C.D] [--gw A.B.C.D] [--port N] [--seconds N] [--rate PPS]\n",
+		"       [--mask A.B.C.D] [--gw A.B.C.D] [--port N] [--seconds N] [--rate PPS]\n"
+		"       [--mac XX:XX:XX:XX:XX:XX]\n",
 		prog);
 }
 
@@ -108,6 +112,8 @@ static int parse_opt(int c, const char *arg, struct echo_opts *o)
 	case 'p': o->port = (uint16_t)strtoul(arg, NULL, 0); return o->port ? 0 : -EINVAL;
 	case 't': o->seconds = strtoull(arg, NULL, 0); return 0;
 	case 'r': o->rate = strtoull(arg, NULL, 0); return 0;
+	case 'M': return rte_ether_unformat_addr(arg, (struct rte_ether_addr *)o->mac) == 0 ?
+		0 : -EINVAL;
 	default: return -EINVAL;
 	}
 }
@@ -119,7 +125,7 @@ static int parse_args(int argc, char **argv, struct echo_opts *o)
 		{ "socket", 1, NULL, 's' }, { "server", 0, NULL, 'S' },
 		{ "ip", 1, NULL, 'a' }, { "mask", 1, NULL, 'm' }, { "gw", 1, NULL, 'g' },
 		{ "port", 1, NULL, 'p' }, { "seconds", 1, NULL, 't' },
-		{ "rate", 1, NULL, 'r' }, { NULL, 0, NULL, 0 },
+		{ "rate", 1, NULL, 'r' }, { "mac", 1, NULL, 'M' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -196,6 +202,73 @@ static int client_poll(void *arg)
 
 /* ---------------------------------------------------------------- tasks */
 
+/*
+ * sockperf's client messages start with a header: sequence (be64), flags
+ * (be16), length (be32, the whole message). Its server answers a message
+ * flagged "pong request" with the same message, the "client" flag cleared,
+ * and answers nothing else (throughput mode, warm-up); its client ignores
+ * replies still flagged "client", so a plain echo does not do for it.
+ */
+#define SOCKPERF_HDR 14
+#define SOCKPERF_CLIENT 0x1
+#define SOCKPERF_PONG 0x2
+
+enum echo_kind { ECHO_PLAIN, ECHO_SOCKPERF_PONG, ECHO_SOCKPERF_SINK };
+
+static enum echo_kind echo_classify(const struct tern_udp_dgram *d)
+{
+	const uint8_t *p = d->data;
+	uint16_t flags;
+	uint32_t len;
+
+	if (d->len < SOCKPERF_HDR)
+		return ECHO_PLAIN;
+	memcpy(&flags, p + 8, 2);
+	memcpy(&len, p + 10, 4);
+	flags = rte_be_to_cpu_16(flags);
+	if (rte_be_to_cpu_32(len) != d->len || !(flags & SOCKPERF_CLIENT))
+		return ECHO_PLAIN;
+	return flags & SOCKPERF_PONG ? ECHO_SOCKPERF_PONG : ECHO_SOCKPERF_SINK;
+}
+
+/* Answers one sockperf message as its server would; frees what is not
+ * answered. The payload changes, so the UDP checksum is made anew. */
+static void echo_sockperf(struct echo_app *a, struct tern_udp_dgram *d, enum echo_kind k)
+{
+	uint8_t *flags = (uint8_t *)d->data + 9; /* low byte of the be16 */
+
+	a->sockperf++;
+	if (k == ECHO_SOCKPERF_PONG) {
+		*flags &= (uint8_t)~SOCKPERF_CLIENT;
+		if (tern_udp_reply(a->sock, d, 0) == 0) {
+			a->echoed++;
+			return;
+		}
+	}
+	rte_pktmbuf_free(d->m);
+}
+
+/* Echoes a burst: plain datagrams go back in place, unchanged, as one
+ * burst; sockperf's messages one by one. */
+static void echo_burst(struct echo_app *a, struct tern_udp_dgram *d, uint16_t n)
+{
+	struct tern_udp_dgram plain[BURST];
+	uint16_t np = 0, k;
+
+	for (uint16_t i = 0; i < n; i++) {
+		enum echo_kind kind = echo_classify(&d[i]);
+
+		if (TERN_LIKELY(kind == ECHO_PLAIN))
+			plain[np++] = d[i];
+		else
+			echo_sockperf(a, &d[i], kind);
+	}
+	k = tern_udp_reply_burst(a->sock, plain, np, TERN_UDP_REPLY_UNCHANGED);
+	for (uint16_t i = k; i < np; i++)
+		rte_pktmbuf_free(plain[i].m); /* TX full: dropped, counted in tx_full */
+	a->echoed += k;
+}
+
 static intptr_t echo_task(void *arg)
 {
 	struct echo_app *a = arg;
@@ -203,14 +276,10 @@ static intptr_t echo_task(void *arg)
 
 	for (;;) {
 		intptr_t n = tern_udp_recv_burst(a->sock, d, BURST, tern_cancel_token(a->stop));
-		uint16_t k;
 
 		if (n < 0)
 			return n == -ECANCELED ? 0 : n;
-		k = tern_udp_reply_burst(a->sock, d, (uint16_t)n, TERN_UDP_REPLY_UNCHANGED);
-		for (uint16_t i = k; i < n; i++)
-			rte_pktmbuf_free(d[i].m); /* TX full: dropped, counted in tx_full */
-		a->echoed += k;
+		echo_burst(a, d, (uint16_t)n);
 	}
 }
 
@@ -309,6 +378,7 @@ static int setup(struct echo_app *a)
 	struct tern_engine_conf ec = { .ip = a->o.ip, .netmask = a->o.mask, .gateway = a->o.gw };
 	int rc = tern_mbuf_pool_create(&pc, &a->pool);
 
+	memcpy(ec.mac, a->o.mac, sizeof(ec.mac));
 	if (rc == 0)
 		rc = open_port(a);
 	if (rc == 0)
@@ -337,6 +407,7 @@ static void teardown(struct echo_app *a)
 		tern_port_stop(a->port);
 	if (a->peer != NULL)
 		tern_port_stop(a->peer);
+	tern_engine_stats(a->eng, &a->final);
 	tern_engine_destroy(a->eng);
 	tern_sched_destroy(a->core);
 	tern_port_destroy(a->port);
@@ -350,6 +421,7 @@ static int run(struct echo_app *a)
 {
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr in = { htonl(a->o.ip) };
+	uint8_t mac[6];
 	int rc = setup(a);
 
 	if (rc < 0) {
@@ -360,10 +432,44 @@ static int run(struct echo_app *a)
 			     .name = "main", .flags = TERN_TASK_DETACHED }, NULL);
 	if (rc < 0)
 		return rc;
-	printf("echo: UDP %s:%u on port %u%s\n", inet_ntop(AF_INET, &in, ip, sizeof(ip)),
-	       a->o.port, tern_port_id(a->port), a->peer ? " (built-in ring client)" : "");
+	memcpy(mac, a->o.mac, sizeof(mac));
+	if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
+		tern_port_mac(a->port, mac);
+	printf("echo: UDP %s:%u on port %u mac %02x:%02x:%02x:%02x:%02x:%02x%s\n",
+	       inet_ntop(AF_INET, &in, ip, sizeof(ip)), a->o.port, tern_port_id(a->port),
+	       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+	       a->peer ? " (built-in ring client)" : "");
 	fflush(stdout);
 	return tern_sched_run(a->core);
+}
+
+/* The last lines, for people and for tests that parse them: totals, the
+ * conservation law (rx = delivered + drops), every drop reason not zero. */
+static void print_final(const struct echo_app *a, int rc)
+{
+	static const char *const names[] = {
+		"eth_runt", "eth_not_ours", "eth_type", "arp_malformed", "arp_not_ours",
+		"arp_op", "ip_runt", "ip_version", "ip_ihl", "ip_len", "ip_cksum", "ip_ttl",
+		"ip_not_ours", "ip_frag", "ip_proto", "icmp_runt", "icmp_cksum", "icmp_type",
+		"icmp_no_buf", "udp_runt", "udp_len", "udp_cksum", "udp_no_port",
+		"udp_queue_full",
+	};
+	const struct tern_engine_stats *st = &a->final;
+	const uint64_t *c = (const uint64_t *)&st->drops;
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(st->drops) / sizeof(uint64_t),
+		       "one name per drop counter");
+	printf("echo: final rx %llu delivered %llu drops %llu udp %llu tx %llu tx_full %llu "
+	       "sockperf %llu\n", (unsigned long long)st->rx_packets,
+	       (unsigned long long)st->delivered,
+	       (unsigned long long)tern_engine_drops_total(st),
+	       (unsigned long long)st->udp_delivered, (unsigned long long)st->tx_packets,
+	       (unsigned long long)st->tx_full, (unsigned long long)a->sockperf);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (c[i] != 0)
+			printf("echo: drop %s %llu\n", names[i], (unsigned long long)c[i]);
+	printf("echo: %s, %llu datagrams echoed\n", rc < 0 ? "failed" : "stopped",
+	       (unsigned long long)a->echoed);
 }
 
 int main(int argc, char **argv)
@@ -385,7 +491,6 @@ int main(int argc, char **argv)
 	}
 	rc = run(&a);
 	teardown(&a);
-	printf("echo: %s, %llu datagrams echoed\n", rc < 0 ? "failed" : "stopped",
-	       (unsigned long long)a.echoed);
+	print_final(&a, rc);
 	return rc < 0 ? 1 : 0;
 }
