@@ -54,6 +54,7 @@ void tern__submit_release(struct tern__rec *r)
  * list (the inbox poller tries again every round): nothing is dropped. */
 static void post_or_keep(struct tern_sched *from, struct tern__msg *m, struct tern_sched *dest)
 {
+	m->dest = dest;
 	if (tern__inbox_post(&dest->inbox, m) == 0)
 		return;
 	m->next = from->retry;
@@ -61,7 +62,19 @@ static void post_or_keep(struct tern_sched *from, struct tern__msg *m, struct te
 	from->msgs_retried++;
 }
 
-static struct tern_sched *retry_dest(struct tern__msg *m);
+void tern__post(struct tern__msg *m, struct tern_sched *dest)
+{
+	struct timespec ts = { 0, 50 * 1000 };
+
+	if (tern__tls_sched) {
+		post_or_keep(tern__tls_sched, m, dest);
+		return;
+	}
+	/* A plain thread may wait for room; a core never does. */
+	m->dest = dest;
+	while (tern__inbox_post(&dest->inbox, m) == -EAGAIN)
+		nanosleep(&ts, NULL);
+}
 
 static void retry_pending(struct tern_sched *s)
 {
@@ -70,7 +83,7 @@ static void retry_pending(struct tern_sched *s)
 	s->retry = NULL;
 	while (m) {
 		struct tern__msg *next = m->next;
-		if (tern__inbox_post(&retry_dest(m)->inbox, m) < 0) {
+		if (tern__inbox_post(&m->dest->inbox, m) < 0) {
 			m->next = keep;
 			keep = m;
 		}
@@ -233,11 +246,6 @@ static void submit_go(struct tern_sched *s, struct tern__msg *m)
 	}
 }
 
-static struct tern_sched *retry_dest(struct tern__msg *m)
-{
-	/* Only replies are ever kept for retry. */
-	return container_of(m, struct tern__submit, back)->origin;
-}
 
 static int post_go(struct tern__submit *sub, const struct tern_submit_opts *o)
 {

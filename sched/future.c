@@ -143,7 +143,7 @@ int tern_future_drop(tern_future_t f)
 	return 0;
 }
 
-int tern_promise_create(tern_promise_t *out)
+static int promise_make(tern_promise_t *out, bool shared)
 {
 	struct tern_sched *s = tern__tls_sched;
 	struct tern__promise *p;
@@ -160,8 +160,54 @@ int tern_promise_create(tern_promise_t *out)
 	p->rec = (struct tern__rec){
 		.version = (p->rec.version | 1) + 1, .kind = REC_PROMISE, .sched = s,
 	};
+	p->shared = shared;
+	p->claimed = 0;
 	s->st.records_live++;
+	if (shared)
+		s->replies_pending++; /* a foreign completion may land: see destroy */
 	*out = (tern_promise_t){ &p->rec, p->rec.version };
+	return 0;
+}
+
+int tern_promise_create(tern_promise_t *out)
+{
+	return promise_make(out, false);
+}
+
+int tern_promise_create_shared(tern_promise_t *out)
+{
+	return promise_make(out, true);
+}
+
+/* On the owner: a completion that came from another thread. */
+static void shared_landed(struct tern_sched *s, struct tern__msg *m)
+{
+	struct tern__promise *p = container_of(m, struct tern__promise, xmsg);
+
+	s->replies_pending--;
+	tern__rec_complete(&p->rec, p->xvalue);
+}
+
+static int complete_shared(struct tern__promise *p, intptr_t value)
+{
+	struct tern_sched *owner = p->rec.sched;
+	uint32_t unclaimed = 0;
+
+	/* One winner among every thread that completes it; pairs with
+	 * nothing else (the claim only orders completers among themselves). */
+	if (!__atomic_compare_exchange_n(&p->claimed, &unclaimed, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		tern_log(TERN_LOG_ERR, "tern_promise_complete: completed before (first value stands)");
+		return -EALREADY;
+	}
+	if (tern__tls_sched == owner) {
+		owner->replies_pending--;
+		tern__rec_complete(&p->rec, value);
+		return 0;
+	}
+	p->xvalue = value;
+	p->xmsg.fn = shared_landed;
+	tern__post(&p->xmsg, owner); /* the inbox's release publishes xvalue */
 	return 0;
 }
 
@@ -183,6 +229,8 @@ int tern_promise_complete(tern_promise_t p, intptr_t value)
 					    "tern_promise_complete: completed before");
 		return tern__misuse(r->sched, -ESTALE, "tern_promise_complete: stale promise");
 	}
+	if (container_of(r, struct tern__promise, rec)->shared)
+		return complete_shared(container_of(r, struct tern__promise, rec), value);
 	rc = tern__check_owner(r->sched, "tern_promise_complete");
 	if (rc < 0)
 		return rc;

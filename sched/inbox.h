@@ -27,7 +27,8 @@ typedef void (*tern__msg_fn)(struct tern_sched *s, struct tern__msg *m);
 
 struct tern__msg {
 	tern__msg_fn fn;
-	struct tern__msg *next; /* the sender's retry list when the inbox is full */
+	struct tern__msg *next;  /* the sender's retry list when the inbox is full */
+	struct tern_sched *dest; /* where a kept message is to go */
 };
 
 struct tern__slot {

@@ -139,6 +139,10 @@ struct tern__rec {
 struct tern__promise {
 	void *slab_link;
 	struct tern__rec rec;
+	uint32_t shared;        /* tern_promise_create_shared: any thread completes */
+	uint32_t claimed;       /* shared: the first completion's claim (atomic) */
+	intptr_t xvalue;        /* shared: the value travelling in xmsg */
+	struct tern__msg xmsg;  /* shared: a foreign completion, to the owner's inbox */
 };
 
 /* ---- waits: one record per waiting task, on that task's stack ---- */
@@ -343,6 +347,10 @@ struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, 
 				      const char *name, size_t stack, bool detached);
 void tern__submit_abandon(struct tern__submit *sub);
 struct tern__submit *tern__submit_of_go(struct tern__msg *m);
+/* Posts @m to @dest's inbox; from a core, a full inbox keeps @m on that
+ * core's retry list; from a plain thread, waits for room (cores.c). */
+void tern__post(struct tern__msg *m, struct tern_sched *dest);
+
 /* A TERN_TASK_STEALABLE spawn (cores.c). */
 int tern__spawn_stealable(struct tern_sched *s, tern_task_fn fn, void *arg,
 			  const struct tern_task_opts *o, size_t stack, tern_task_t *out);

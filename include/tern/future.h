@@ -98,6 +98,20 @@ int tern_future_drop(tern_future_t f);
 int tern_promise_create(tern_promise_t *out);
 
 /**
+ * Makes a promise that any thread may complete: a task on another core, a
+ * plain thread, a callback of another library. A completion from a thread
+ * that does not drive the promise's core travels to that core's inbox
+ * inside the promise's own record (nothing is allocated) and wakes the
+ * awaiting task there. Completions are claimed atomically, which local
+ * promises avoid: use this only when another thread completes it.
+ * Await, drop and future rules are those of tern_promise_create(). Until it
+ * is completed its core's memory is kept at destroy (a completion may still
+ * land).
+ * @return 0; -EPERM when the calling thread runs no core; -ENOMEM.
+ */
+int tern_promise_create_shared(tern_promise_t *out);
+
+/**
  * The future of promise @p p. Call once: a record has one consumer.
  * Returns a future whose await gives -ESTALE when @p p is stale.
  */
@@ -106,9 +120,11 @@ tern_future_t tern_promise_future(tern_promise_t p);
 /**
  * Completes @p p with @p value, waking the task that awaits it (it runs later,
  * from the core's run queue, not inside this call). Callable from tasks and
- * from pollers and callbacks of the owning core.
+ * from pollers and callbacks of the owning core; a shared promise
+ * (tern_promise_create_shared) from any thread.
  * @return 0; -EALREADY: completed before (the first value stands);
- *   -ESTALE: @p p's record was released; -EXDEV: another core's promise.
+ *   -ESTALE: @p p's record was released; -EXDEV: another core's promise
+ *   that is not shared.
  */
 int tern_promise_complete(tern_promise_t p, intptr_t value);
 

@@ -190,12 +190,100 @@ static void shutdown_reports_unfinished(void **state)
 	tern_cores_destroy(G);
 }
 
+/* ---- promises completed by another core, or a plain thread ---- */
+
+struct completion {
+	tern_promise_t p;
+	intptr_t value;
+};
+
+static intptr_t complete_it(void *arg)
+{
+	struct completion *c = arg;
+
+	return tern_promise_complete(c->p, c->value);
+}
+
+static void *plain_thread(void *arg)
+{
+	complete_it(arg);
+	return NULL;
+}
+
+static intptr_t shared_root(void *arg)
+{
+	struct tern_sched *c1 = tern_cores_sched(G, 1);
+	struct completion a, b1, b2, t, l;
+	tern_future_t fa, f1, f2, fl;
+	pthread_t th;
+	intptr_t r1, r2, got;
+
+	/* core 1 completes a promise a task on core 0 awaits */
+	assert_int_equal(tern_promise_create_shared(&a.p), 0);
+	a.value = 77;
+	assert_int_equal(tern_submit(c1, complete_it, &a, NULL, &fa), 0);
+	assert_int_equal(tern_await(tern_promise_future(a.p), TERN_TOKEN_NONE), 77);
+	assert_int_equal(tern_await(fa, TERN_TOKEN_NONE), 0);
+
+	/* two completers race: one wins, the other gets -EALREADY */
+	assert_int_equal(tern_promise_create_shared(&b1.p), 0);
+	b2.p = b1.p;
+	b1.value = 1;
+	b2.value = 2;
+	assert_int_equal(tern_submit(c1, complete_it, &b1, NULL, &f1), 0);
+	assert_int_equal(tern_submit(c1, complete_it, &b2, NULL, &f2), 0);
+	r1 = tern_await(f1, TERN_TOKEN_NONE);
+	r2 = tern_await(f2, TERN_TOKEN_NONE);
+	assert_true((r1 == 0 && r2 == -EALREADY) || (r1 == -EALREADY && r2 == 0));
+	got = tern_await(tern_promise_future(b1.p), TERN_TOKEN_NONE);
+	assert_int_equal(got, r1 == 0 ? 1 : 2);
+
+	/* a plain thread (no core) completes one */
+	assert_int_equal(tern_promise_create_shared(&t.p), 0);
+	t.value = 5;
+	assert_int_equal(pthread_create(&th, NULL, plain_thread, &t), 0);
+	assert_int_equal(tern_await(tern_promise_future(t.p), TERN_TOKEN_NONE), 5);
+	pthread_detach(th);
+
+	/* a promise that is not shared stays on its core */
+	assert_int_equal(tern_promise_create(&l.p), 0);
+	l.value = 9;
+	assert_int_equal(tern_submit(c1, complete_it, &l, NULL, &fl), 0);
+	assert_int_equal(tern_await(fl, TERN_TOKEN_NONE), -EXDEV);
+	assert_int_equal(tern_promise_complete(l.p, 9), 0);
+	assert_int_equal(tern_await(tern_promise_future(l.p), TERN_TOKEN_NONE), 9);
+
+	tern_sched_stop(tern_sched_current());
+	return 0;
+}
+
+static void shared_promises(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .main_is_worker = true,
+				     .sched = { .misuse = TERN_MISUSE_RETURN,
+						.unobserved = TERN_UNOBSERVED_ABORT } };
+	struct tern_sched_stats st0;
+	tern_task_t t;
+
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	assert_int_equal(tern_task_spawn(shared_root, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0) }, &t), 0);
+	assert_int_equal(tern_cores_start(G), 0);
+	assert_int_equal(tern_cores_enter(G, 0), 0);
+	assert_int_equal(tern_cores_stop(G, 1000000000ull), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	tern_sched_stats(tern_cores_sched(G, 0), &st0);
+	assert_int_equal(st0.records_live, 0);
+	tern_cores_destroy(G);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(submit_across_cores),
 		cmocka_unit_test(full_inbox_backpressure),
 		cmocka_unit_test(shutdown_reports_unfinished),
+		cmocka_unit_test(shared_promises),
 	};
 
 	return cmocka_run_group_tests_name("sched_cores", tests, NULL, NULL);
