@@ -44,7 +44,7 @@ static void usage(const char *prog)
 		"usage: %s [EAL args] -- [--preset memif|tap|af_packet|null|ethdev]\n"
 		"  [--socket PATH] [--server] [--iface NAME] [--port-id N]\n"
 		"  [--ip A.B.C.D] [--mask A.B.C.D] [--gw A.B.C.D] [--dst A.B.C.D] [--dst-port N]\n"
-		"  [--src-port N] [--flows N] [--rate PPS] [--poisson] [--seed N] [--size BYTES]\n"
+		"  [--dst-mac XX:XX:XX:XX:XX:XX] [--src-port N] [--flows N] [--rate PPS] [--poisson] [--seed N] [--size BYTES]\n"
 		"  [--burst N] [--seconds N] [--count N] [--drain-ms N] [--json|--text]\n"
 		"  [--stopped-file PATH] [--hold-ms N]\n", prog);
 }
@@ -77,6 +77,22 @@ static int parse_ip(const char *s, uint32_t *out)
 	return 0;
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
 /* An unsigned number in [lo, hi], whole string. */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
@@ -91,7 +107,7 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 
 static int parse_u16(const char *s, uint64_t lo, uint64_t hi, uint16_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = parse_u64(s, lo, hi, &v);
 
 	*out = (uint16_t)v;
@@ -100,7 +116,7 @@ static int parse_u16(const char *s, uint64_t lo, uint64_t hi, uint16_t *out)
 
 static int parse_u32(const char *s, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = parse_u64(s, 0, UINT32_MAX, &v);
 
 	*out = (uint32_t)v;
@@ -133,6 +149,7 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o, uint16_t *port_
 	case 'j': o->json = true; return 0;
 	case 'T': o->json = false; return 0;
 	case 'F': o->stopped_file = arg; return 0;
+	case 'M': o->dst_mac_set = true; return parse_mac(arg, o->dst_mac);
 	case 'H': return parse_u32(arg, &o->hold_ms);
 	default: return -EINVAL;
 	}
@@ -151,7 +168,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o, uint16_t *port_
 		{ "size", 1, NULL, 'z' }, { "burst", 1, NULL, 'b' },
 		{ "seconds", 1, NULL, 't' }, { "count", 1, NULL, 'c' },
 		{ "drain-ms", 1, NULL, 'w' }, { "json", 0, NULL, 'j' }, { "text", 0, NULL, 'T' },
-		{ "stopped-file", 1, NULL, 'F' }, { "hold-ms", 1, NULL, 'H' },
+		{ "dst-mac", 1, NULL, 'M' }, { "stopped-file", 1, NULL, 'F' }, { "hold-ms", 1, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -186,6 +203,8 @@ static intptr_t gen_resolve(struct gen_app *a)
 
 	if (hop == 0)
 		return -ENETUNREACH;
+	if (a->o.dst_mac_set) /* a peer that answers no ARP (testpmd 5tswap) */
+		return tern_arp_add_static(a->eng, hop, a->o.dst_mac);
 	if (tern_cancel_create_linked(tern_cancel_token(a->stop), &deadline) < 0)
 		return -ENOMEM;
 	tern_cancel_after(deadline, GEN_ARP_WAIT_NS);

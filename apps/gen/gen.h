@@ -48,6 +48,8 @@ struct gen_opts {
 	const char *iface, *socket, *stopped_file;
 	bool server;
 	uint32_t ip, mask, gw, dst_ip;
+	uint8_t dst_mac[6];          /* --dst-mac: static ARP entry, no resolution */
+	bool dst_mac_set;
 	uint16_t dst_port, src_port, flows, burst, size;
 	uint64_t rate, seconds, count, seed;
 	uint32_t drain_ms, hold_ms;
@@ -89,6 +91,8 @@ struct gen_app {
 	enum gen_state state;
 	double next_tsc, gap_tsc;
 	uint64_t start_tsc, end_tsc, stop_tsc, scheduled, rng;
+	uint64_t grace_tsc;           /* sends still due this long after the end: dropped */
+	uint64_t behind_tsc;          /* how late the schedule was when it stopped */
 	uint16_t tx_flow, magic;
 	struct rte_mbuf *pending[GEN_BURST_MAX];
 	uint16_t pending_n, pending_flow;

@@ -77,7 +77,7 @@ static void gen_summary_json(struct gen_app *a, double secs, uint64_t lost, cons
 	       "\"lost\":%llu,\"loss_pct\":%.6f,\"dup\":%llu,\"late\":%llu,\"bad\":%llu,"
 	       "\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"tx_retry\":%llu,\"alloc_fail\":%llu,"
 	       "\"latency_ns\":{\"n\":%llu,\"min\":%llu,\"mean\":%.0f,\"p50\":%llu,\"p90\":%llu,"
-	       "\"p99\":%llu,\"p99.9\":%llu,\"max\":%llu},\"rx_drops\":%llu,\"error\":%d}}\n",
+	       "\"p99\":%llu,\"p99.9\":%llu,\"max\":%llu},\"rx_drops\":%llu,\"behind_ms\":%.1f,\"error\":%d}}\n",
 	       secs, (unsigned long long)a->o.rate, (unsigned long long)c->tx,
 	       (unsigned long long)c->rx, (unsigned long long)lost,
 	       c->tx ? 100.0 * (double)lost / (double)c->tx : 0.0, (unsigned long long)c->dup,
@@ -87,7 +87,8 @@ static void gen_summary_json(struct gen_app *a, double secs, uint64_t lost, cons
 	       h->count ? (double)h->sum / (double)h->count : 0.0, (unsigned long long)p[0],
 	       (unsigned long long)p[1], (unsigned long long)p[2], (unsigned long long)p[3],
 	       (unsigned long long)h->max,
-	       (unsigned long long)tern_engine_drops_total(&a->eng_stats), a->err);
+	       (unsigned long long)tern_engine_drops_total(&a->eng_stats),
+	       a->behind_tsc * a->ns_per_tsc / 1e6, a->err);
 }
 
 static void gen_summary_text(struct gen_app *a, double secs, uint64_t lost, const uint64_t *p)
@@ -110,6 +111,9 @@ static void gen_summary_text(struct gen_app *a, double secs, uint64_t lost, cons
 		printf("gen: this side's engine dropped %llu received frames (socket queue full %llu)\n",
 		       (unsigned long long)tern_engine_drops_total(&a->eng_stats),
 		       (unsigned long long)a->eng_stats.drops.udp_queue_full);
+	if (a->behind_tsc > 0)
+		printf("gen: the sender was %.1f ms behind its schedule at the end: the path "
+		       "sustains less than the offered rate\n", a->behind_tsc * a->ns_per_tsc / 1e6);
 	if (c->tx_retry || c->alloc_fail)
 		printf("gen: TX full %llu times, mbuf pool empty %llu times (sends were late, "
 		       "not skipped)\n", (unsigned long long)c->tx_retry,
