@@ -6,6 +6,10 @@
  *   BM_xcore_submit     tern's inbox: one message posted at a time by one
  *                       core, taken in batches of 32 by the other, per message
  *   BM_rte_ring_mpsc    the same through an rte_ring (MP enqueue, SC dequeue)
+ *   BM_ck_ring_mpsc     the same through Concurrency Kit's ck_ring (MPSC)
+ *   BM_urcu_wfcq        the same through liburcu's wait-free concurrent
+ *                       queue (linked, intrusive nodes; bounded by a credit
+ *                       counter so nodes are reused only once dequeued)
  *   BM_xcore_roundtrip  tern_submit to the other core and await the result,
  *                       per round trip
  * Wall time (real_time): the work spans two threads.
@@ -15,8 +19,11 @@
 #include <sched.h>
 #include <stdlib.h>
 
+#define _LGPL_SOURCE /* liburcu's inline queue operations */
+#include <ck_ring.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
+#include <urcu/wfcqueue.h>
 
 #include <tern/tern.h>
 
@@ -170,6 +177,95 @@ static void bm_rte_ring_mpsc(struct tern_bench *b)
 	free(r);
 }
 TERN_BENCH_DEF(bm_rte_ring_mpsc, .name = "BM_rte_ring_mpsc", .real_time = 1);
+
+/* ---- Concurrency Kit ---- */
+
+static ck_ring_t ckr;
+static struct ck_ring_buffer ckbuf[QSIZE];
+
+static void *ck_producer(void *arg)
+{
+	struct qbench *q = arg;
+
+	pin_self(1);
+	for (uint64_t i = 0; i < q->n; i++)
+		while (!ck_ring_enqueue_mpsc(&ckr, ckbuf, &q->msgs[i & (QSIZE - 1)]))
+			rte_pause();
+	return NULL;
+}
+
+static void bm_ck_ring_mpsc(struct tern_bench *b)
+{
+	struct qbench q = { 0 };
+	void *got;
+	pthread_t th;
+
+	ck_ring_init(&ckr, QSIZE);
+	q.msgs = calloc(QSIZE, sizeof(*q.msgs));
+	pin_main();
+	uint64_t n = tern_bench_start(b);
+	q.n = n;
+	pthread_create(&th, NULL, ck_producer, &q);
+	/* ck_ring has no burst dequeue: one at a time */
+	for (uint64_t taken = 0; taken < n;)
+		taken += ck_ring_dequeue_mpsc(&ckr, ckbuf, &got);
+	tern_bench_stop(b);
+	pthread_join(th, NULL);
+	unpin_main();
+	free(q.msgs);
+}
+TERN_BENCH_DEF(bm_ck_ring_mpsc, .name = "BM_ck_ring_mpsc", .real_time = 1);
+
+/* ---- liburcu's wait-free concurrent queue ---- */
+
+static struct cds_wfcq_head wq_head;
+static struct cds_wfcq_tail wq_tail;
+static uint64_t wq_taken; /* consumer's count, the producer's credit */
+
+static void *wfcq_producer(void *arg)
+{
+	struct qbench *q = arg;
+	struct cds_wfcq_node *nodes = (struct cds_wfcq_node *)q->msgs;
+
+	pin_self(1);
+	for (uint64_t i = 0; i < q->n; i++) {
+		/* A node is reused only after the consumer took it. */
+		while (i - __atomic_load_n(&wq_taken, __ATOMIC_ACQUIRE) >= QSIZE)
+			rte_pause();
+		cds_wfcq_node_init(&nodes[i & (QSIZE - 1)]);
+		cds_wfcq_enqueue(&wq_head, &wq_tail, &nodes[i & (QSIZE - 1)]);
+	}
+	return NULL;
+}
+
+static void bm_urcu_wfcq(struct tern_bench *b)
+{
+	struct qbench q = { 0 };
+	pthread_t th;
+
+	_Static_assert(sizeof(struct cds_wfcq_node) <= sizeof(struct tern__msg),
+		       "nodes fit the message array");
+	cds_wfcq_init(&wq_head, &wq_tail);
+	wq_taken = 0;
+	q.msgs = calloc(QSIZE, sizeof(*q.msgs));
+	pin_main();
+	uint64_t n = tern_bench_start(b);
+	q.n = n;
+	pthread_create(&th, NULL, wfcq_producer, &q);
+	for (uint64_t taken = 0; taken < n;) {
+		struct cds_wfcq_node *node = __cds_wfcq_dequeue_nonblocking(&wq_head, &wq_tail);
+		if (node == NULL || node == CDS_WFCQ_WOULDBLOCK)
+			continue;
+		taken++;
+		if ((taken & (BATCH - 1)) == 0 || taken == n)
+			__atomic_store_n(&wq_taken, taken, __ATOMIC_RELEASE);
+	}
+	tern_bench_stop(b);
+	pthread_join(th, NULL);
+	unpin_main();
+	free(q.msgs);
+}
+TERN_BENCH_DEF(bm_urcu_wfcq, .name = "BM_urcu_wfcq", .real_time = 1);
 
 /* ---- BM_xcore_roundtrip ---- */
 

@@ -35,6 +35,7 @@ packages=(
     librte-net-memif23 librte-net-ring23 librte-net-null23 librte-net-tap23
     librte-net-af-packet23 librte-net-pcap23 librte-mempool-ring23
     libnuma-dev libcmocka-dev libbenchmark-dev libinih-dev libjansson-dev libpcap-dev
+    libck-dev liburcu-dev
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
     valgrind iproute2 iputils-ping sockperf tcpdump tshark python3-scapy
     python3-matplotlib
