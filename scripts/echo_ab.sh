@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# UDP echo over memif, A/B and interleaved (issue 6's target, issue 7's
+# end-to-end job): A is tern-echo, B is dpdk-testpmd --forward-mode=5tswap,
+# both on lcore 0 as memif server and both driven by tern-gen (lcore 1,
+# client) at an offered rate above what either sustains; the figure is the
+# echoes per second tern-gen receives. Runs go A, B, A, B, ... because this
+# machine's speed swings within minutes; each pair gives a ratio A/B, and
+# the job reports their median and spread.
+#
+#   scripts/echo_ab.sh [--build-dir DIR] [--pairs N] [--seconds S] [--rate PPS]
+#                      [--size BYTES] [--out FILE.json]
+#
+# Defaults: build/release, 5 pairs of 3 s at 30 Mpps offered, 64-byte frames.
+# Exit: 0 measured; 1 a run failed; 2 cannot run here (no testpmd, one CPU).
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+builddir="$here/build/release" pairs=5 seconds=3 rate=30000000 size=64 out=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build-dir) builddir=$2; shift ;;
+    --pairs) pairs=$2; shift ;;
+    --seconds) seconds=$2; shift ;;
+    --rate) rate=$2; shift ;;
+    --size) size=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "echo_ab: unknown option $1" >&2; exit 1 ;;
+    esac
+    shift
+done
+say() { printf 'echo_ab: %s\n' "$*" >&2; }
+py=/usr/bin/python3
+testpmd=$(command -v dpdk-testpmd || true)
+[ -n "$testpmd" ] || { say "dpdk-testpmd missing (Debian package dpdk): not measured"; exit 2; }
+[ "$(nproc)" -ge 2 ] || { say "needs two CPUs: not measured"; exit 2; }
+for b in apps/echo/tern-echo apps/gen/tern-gen; do
+    [ -x "$builddir/$b" ] || { say "$builddir/$b not built"; exit 1; }
+done
+tmp=$(mktemp -d /tmp/tern-echo-ab.XXXXXX)
+server_pid= gen_pid= prefixes=()
+cleanup() {
+    for p in $gen_pid $server_pid; do
+        kill -0 "$p" 2>/dev/null && kill -KILL "$p" && wait "$p" 2>/dev/null
+    done
+    for p in "${prefixes[@]}"; do
+        rm -rf /dev/hugepages/"$p"map_* "/var/run/dpdk/$p"
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Waits (bounded) until the server's log shows it serves; 0 ready, 1 not.
+wait_ready() {
+    local log=$1 mark=$2
+    for ((i = 0; i < 200; i++)); do
+        grep -q "$mark" "$log" 2>/dev/null && return 0
+        kill -0 "$server_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# One run: side A or B; gen's summary JSON line into $tmp/sum$n$side.
+run_one() {
+    local side=$1 n=$2 sock=$tmp/m$2$1.sock stopped=$tmp/s$2$1 log=$tmp/srv$2$1.log
+    local ps=tern_ab_${side}_$$_$n pg=tern_ab_gen_$$_$n mark= gen_extra=()
+    prefixes+=("$ps" "$pg")
+    if [ "$side" = A ]; then
+        "$builddir/apps/echo/tern-echo" -l 0 --no-pci --file-prefix "$ps" -- \
+            --preset memif --socket "$sock" --server >"$log" 2>&1 &
+        # no wait: tern's memif client retries while a server is not started
+    else
+        # two lcores: forwarding on 0, the (sleeping) main one on 1;
+        # --huge-unlink so no hugepage file outlives it
+        "$testpmd" -l 0,1 --main-lcore 1 --no-pci --file-prefix "$ps" --huge-unlink \
+            --vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" -- \
+            --forward-mode=5tswap --stats-period 1 --nb-cores 1 \
+            --total-num-mbufs 16384 >"$log" 2>&1 &
+        mark='start packet forwarding'
+        gen_extra=(--dst-mac 02:00:00:00:00:01)   # 5tswap answers no ARP
+    fi
+    server_pid=$!
+    # testpmd's memif server panics when a client is refused before its
+    # port starts: start the generator only once the server serves.
+    [ -z "$mark" ] || wait_ready "$log" "$mark" || { say "run $n$side: server not ready"; tail -5 "$log" >&2; return 1; }
+    "$builddir/apps/gen/tern-gen" -l 1 --no-pci --file-prefix "$pg" -- --preset memif \
+        --socket "$sock" --rate "$rate" --size "$size" --seconds "$seconds" --json \
+        --stopped-file "$stopped" "${gen_extra[@]}" >"$tmp/gen$n$side.out" 2>"$tmp/gen$n$side.err" &
+    gen_pid=$!
+    for ((i = 0; i < (seconds + 30) * 10; i++)); do
+        [ -e "$stopped" ] && break
+        kill -0 "$gen_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$server_pid" 2>/dev/null   # memif's ordered stop, as scripts/demo.sh
+    local src=0 grc=0
+    wait "$server_pid" || src=$?
+    server_pid=
+    wait "$gen_pid" || grc=$?
+    gen_pid=
+    if [ "$src" -ne 0 ] || [ "$grc" -ne 0 ]; then
+        say "run $n$side: server exited $src, tern-gen $grc"
+        tail -3 "$log" "$tmp/gen$n$side.err" >&2
+        return 1
+    fi
+    grep '"summary"' "$tmp/gen$n$side.out" >"$tmp/sum$n$side"
+}
+
+say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, $seconds s each at $rate pps offered, $size-byte frames"
+: >"$tmp/runs.jsonl"
+status=0
+for ((n = 1; n <= pairs; n++)); do
+    for side in A B; do
+        run_one "$side" "$n" || { status=1; continue; }
+        line=$(cat "$tmp/sum$n$side")
+        printf '{"pair":%d,"side":"%s","at":%s,%s\n' "$n" "$side" "$(date +%s)" "${line#\{}" >>"$tmp/runs.jsonl"
+        say "pair $n $side: $(printf '%s' "$line" | "$py" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print("%.2f Mpps echoed (sent %.2f), p50 %.1f us" % (s["rx_pps"]/1e6, s["tx_pps"]/1e6, s["latency_ns"]["p50"]/1e3))')"
+    done
+done
+
+"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in runs:
+    by.setdefault(r["pair"], {})[r["side"]] = r["summary"]["rx_pps"]
+ratios = [p["A"] / p["B"] for p in by.values() if "A" in p and "B" in p and p["B"] > 0]
+res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap",
+       "offered_pps": int(sys.argv[3]), "seconds": int(sys.argv[4]),
+       "frame_bytes": int(sys.argv[5]), "runs": runs, "ratios": ratios}
+if ratios:
+    res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
+               max_ratio=max(ratios),
+               median_a_pps=statistics.median(p["A"] for p in by.values() if "A" in p),
+               median_b_pps=statistics.median(p["B"] for p in by.values() if "B" in p))
+    print("echo_ab: ratio tern-echo / testpmd 5tswap: median %.3f (min %.3f, max %.3f) over %d pairs; "
+          "medians %.2f vs %.2f Mpps" % (res["median_ratio"], res["min_ratio"], res["max_ratio"],
+          len(ratios), res["median_a_pps"] / 1e6, res["median_b_pps"] / 1e6), file=sys.stderr)
+else:
+    print("echo_ab: no complete pair: NOT MEASURED", file=sys.stderr)
+with open(sys.argv[2], "w") as f:
+    json.dump(res, f, indent=1)
+sys.exit(0 if ratios else 1)
+PY
+[ $? -eq 0 ] || status=1
+exit $status
