@@ -175,7 +175,8 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
 static bool eng_busy(const struct tern_engine *eng)
 {
 	for (uint32_t p = 0; p <= UINT16_MAX; p++)
-		if (eng->socks[p] != NULL && eng->socks[p]->waiters.n > 0)
+		if (eng->socks[p] != NULL &&
+		    (eng->socks[p]->waiters.n > 0 || eng_serve_running(eng->socks[p]) > 0))
 			return true;
 	return eng_arp_busy(eng);
 }
@@ -185,7 +186,7 @@ int tern_engine_destroy(struct tern_engine *eng)
 	if (eng == NULL)
 		return 0;
 	if (eng_busy(eng)) {
-		tern_log(TERN_LOG_ERR, "engine: tasks still wait on it: cancel them before destroy");
+		tern_log(TERN_LOG_ERR, "engine: tasks still wait on it or serve handlers run: cancel or stop them before destroy");
 		return -EBUSY;
 	}
 	tern_sched_remove_poller(eng->sched, eng->poller_id);

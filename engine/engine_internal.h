@@ -75,8 +75,11 @@ struct eng_arp {
 
 /* ----------------------------------------------------------------- UDP */
 
+struct eng_serve;
+
 struct tern_udp_sock {
 	struct tern_engine *eng;
+	struct eng_serve *serve;  /* NULL unless tern_udp_serve() was called */
 	uint16_t port;
 	uint32_t mask;            /* queue capacity - 1 (power of two) */
 	uint32_t cap;             /* what the user asked for */
@@ -150,6 +153,13 @@ void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr
 		bool bcast);
 void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m);
 void eng_udp_close_all(struct tern_engine *eng);
+void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d);
+
+/* udp_serve.c: a handler task per datagram. */
+void eng_serve_kick(struct eng_serve *sv);
+bool eng_serve_active(const struct tern_udp_sock *s); /* accepting new datagrams */
+uint32_t eng_serve_running(const struct tern_udp_sock *s);
+void eng_serve_free(struct tern_udp_sock *s);
 
 /* True when ip (host order) is on our subnet. */
 static inline bool eng_on_link(const struct tern_engine *eng, uint32_t ip)

@@ -22,7 +22,8 @@ static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 	return __rte_ipv4_udptcp_cksum(ip, uh) == 0xffff;
 }
 
-/* Queues m (data moved to the payload) on s and wakes its oldest waiter. */
+/* Queues m (data moved to the payload) on s and wakes its oldest waiter,
+ * or starts a handler when s is served. */
 void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m)
 {
 	if (TERN_UNLIKELY(s->tail - s->head >= s->cap)) {
@@ -36,7 +37,9 @@ void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rt
 	s->st.rx++;
 	eng->st.delivered++;
 	eng->st.udp_delivered++;
-	if (s->waiters.n > 0)
+	if (s->serve != NULL)
+		eng_serve_kick(s->serve);
+	else if (s->waiters.n > 0)
 		eng_wake_one(&s->waiters, 0);
 }
 

@@ -43,6 +43,7 @@ int tern_udp_bind(struct tern_engine *eng, uint16_t port,
 
 static void udp_free(struct tern_udp_sock *s)
 {
+	eng_serve_free(s);
 	while (s->head != s->tail)
 		rte_pktmbuf_free(s->q[s->head++ & s->mask]);
 	s->eng->socks[s->port] = NULL;
@@ -54,7 +55,7 @@ int tern_udp_close(struct tern_udp_sock *s)
 {
 	if (s == NULL)
 		return 0;
-	if (s->waiters.n > 0)
+	if (s->waiters.n > 0 || eng_serve_running(s) > 0)
 		return -EBUSY;
 	udp_free(s);
 	return 0;
@@ -68,7 +69,7 @@ void eng_udp_close_all(struct tern_engine *eng)
 }
 
 /* Describes a queued datagram: its headers sit just before the payload. */
-static void udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
+void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
 {
 	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, -8);
 	const struct rte_ipv4_hdr *ip = (const void *)((const char *)uh - m->l3_len);
@@ -89,6 +90,8 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 
 	if (s == NULL || out == NULL || n == 0)
 		return -EINVAL;
+	if (eng_serve_active(s))
+		return -EBUSY;
 	/* Another task may take what woke us before we run: wait again. */
 	while (s->head == s->tail) {
 		intptr_t v = eng_wait(&s->waiters, tok);
@@ -97,7 +100,7 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 			return v;
 	}
 	while (k < n && s->head != s->tail)
-		udp_dgram(s->q[s->head++ & s->mask], &out[k++]);
+		eng_udp_dgram(s->q[s->head++ & s->mask], &out[k++]);
 	return k;
 }
 
@@ -113,4 +116,5 @@ void tern_udp_sock_stats(const struct tern_udp_sock *s, struct tern_udp_sock_sta
 	*out = s->st;
 	out->queued = s->tail - s->head;
 	out->waiters = s->waiters.n;
+	out->handlers = eng_serve_running(s);
 }

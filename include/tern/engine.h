@@ -198,7 +198,8 @@ int tern_udp_bind(struct tern_engine *eng, uint16_t port,
 /**
  * Closes @p s: its queued datagrams are freed and datagrams arriving later
  * count as udp_no_port. NULL is ignored.
- * @return 0; -EBUSY: a task awaits a receive on it (cancel it first).
+ * @return 0; -EBUSY: a task awaits a receive on it (cancel it first), or
+ *   serve handlers still run on it (tern_udp_serve_stop() first).
  */
 int tern_udp_close(struct tern_udp_sock *s);
 
@@ -209,7 +210,7 @@ int tern_udp_close(struct tern_udp_sock *s);
  * rte_pktmbuf_free(), or give it back with tern_udp_reply()/tern_udp_sendto().
  * @return 0 with @p out filled; -ECANCELED / -ETIMEDOUT: @p tok fired
  *   (nothing was taken); -EPERM: nothing queued and the caller is not a task;
- *   -EINVAL: NULL argument.
+ *   -EBUSY: @p s is served by tern_udp_serve(); -EINVAL: NULL argument.
  */
 intptr_t tern_udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, tern_token_t tok);
 
@@ -279,9 +280,62 @@ struct tern_udp_sock_stats {
 	uint64_t rx;                /**< datagrams queued */
 	uint64_t rx_queue_full;     /**< dropped: queue full */
 	uint64_t tx;                /**< datagrams sent */
+	uint64_t served;            /**< handlers started (tern_udp_serve) */
+	uint64_t serve_spawn_failed; /**< handler spawns refused; the datagram
+	                                  stayed queued for a later one */
 	uint32_t queued;            /**< waiting in the queue now */
 	uint32_t waiters;           /**< tasks awaiting a receive now */
+	uint32_t handlers;          /**< serve handlers running now */
 };
+
+/* ------------------------------------------------------ serve dispatch */
+
+/**
+ * A handler of tern_udp_serve(), run as a task of its own for one datagram.
+ * It may await (timers, other tasks, sends). @p d is valid until it
+ * returns; d->m is the handler's: free it, or give it back with
+ * tern_udp_reply()/tern_udp_sendto(). Its result is the task's: a negative
+ * errno is a failure, which goes to the core's unobserved-failure policy
+ * (count and log, a hook, or abort) with the handler's task name.
+ */
+typedef intptr_t (*tern_udp_handler_fn)(struct tern_udp_sock *s, struct tern_udp_dgram *d,
+					void *arg);
+
+/** tern_udp_serve() options. Zeroed fields take their defaults. */
+struct tern_udp_serve_opts {
+	uint32_t max_handlers;      /**< handlers running at once; default 64,
+	                                 at most 65536 */
+	size_t stack_size;          /**< each handler's stack; 0: the core's default */
+	const char *name;           /**< handlers' task name; default "udp-serve" */
+};
+
+/**
+ * Serves @p s with a handler per datagram (ASYNC_MODEL.md "Per-packet
+ * dispatch", item 2): each datagram queued on @p s starts @p fn as a
+ * detached task on the engine's core (stack from the core's pool, back to
+ * it when the handler returns), in arrival order, after the RX burst that
+ * brought it. With max_handlers running, datagrams wait in the socket's
+ * queue (its bound, tern_udp_opts.queue); beyond it they are dropped and
+ * counted (udp_queue_full). Datagrams queued before the call are served too.
+ * While served, tern_udp_recv() on @p s returns -EBUSY.
+ * @return 0; -EINVAL: NULL @p s or @p fn, max_handlers above 65536 or a
+ *   stack size tern_task_spawn() refuses; -EBUSY: served already, or tasks
+ *   await a receive on @p s; -ENOMEM.
+ */
+int tern_udp_serve(struct tern_udp_sock *s, tern_udp_handler_fn fn, void *arg,
+		   const struct tern_udp_serve_opts *opts);
+
+/**
+ * Stops starting handlers on @p s; from a task, also awaits the handlers
+ * still running (so not from one of @p s's own handlers: it would await
+ * itself). Datagrams still queued stay (for tern_udp_recv(), a new
+ * tern_udp_serve(), or freed by tern_udp_close()).
+ * @return 0: no handler runs any more; -EINPROGRESS: called outside a task
+ *   with handlers running (they finish on their own; tern_udp_close()
+ *   returns -EBUSY until then); -ECANCELED / -ETIMEDOUT: @p tok fired while
+ *   awaiting (serving stays stopped); -EINVAL: @p s NULL or not served.
+ */
+intptr_t tern_udp_serve_stop(struct tern_udp_sock *s, tern_token_t tok);
 
 /** Copies @p s's counters to @p out. */
 void tern_udp_sock_stats(const struct tern_udp_sock *s, struct tern_udp_sock_stats *out);

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * serve-style dispatch (tern_udp_serve): a handler task per datagram on a
+ * ring pair, on a core with a virtual clock. Handlers that await a timer
+ * before replying; the bound on running handlers, then the socket queue,
+ * then counted drops; a failing handler reaching the unobserved-failure
+ * policy; stop awaiting the running handlers. Every test checks the
+ * conservation law and ends with every mbuf, task and record released.
+ */
+#include "eng_test.h"
+
+#define MS (UINT64_C(1000000))
+#define PORT 7
+
+static struct tern_eal *eal;
+static struct tern_mbuf_pool *pool;
+static struct eng_fix F;
+
+/* What the handlers saw, reset by each test. */
+static struct {
+	uint32_t running, peak, done;
+	uint32_t failures;
+	intptr_t last_error;
+	char last_name[32];
+} H;
+
+static int group_setup(void **state)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1,
+					   .rx_desc = 256, .tx_desc = 256, .extra = 512 };
+
+	eal = eng_test_eal("serve");
+	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+		return -1;
+	F.mp = tern_mbuf_pool_mempool(pool);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int rc = tern_mbuf_pool_destroy(pool);
+
+	return tern_eal_destroy(eal) ?: rc;
+}
+
+static void on_unobserved(const char *name, intptr_t error, void *arg)
+{
+	H.failures++;
+	H.last_error = error;
+	snprintf(H.last_name, sizeof(H.last_name), "%s", name);
+}
+
+/* A ring pair, a core whose unobserved failures reach on_unobserved (an
+ * unexpected one fails the test's count checks), and an engine. */
+static int setup(void **state)
+{
+	struct tern_port_conf pc = { .name = "srv", .nb_workers = 1, .pool = pool,
+				     .rx_desc = 256, .tx_desc = 256 };
+	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_ABORT,
+				      .unobserved = TERN_UNOBSERVED_HOOK,
+				      .unobserved_hook = on_unobserved };
+	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP, .no_gratuitous_arp = true };
+
+	memset(&H, 0, sizeof(H));
+	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
+	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
+	    tern_sched_create(&so, &F.core) < 0)
+		return -1;
+	ec.port = F.nic;
+	ec.sched = F.core;
+	if (tern_engine_create(&ec, &F.eng) < 0)
+		return -1;
+	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tern_sched_stats ss;
+	uint32_t n;
+
+	eng_peer_drain(&F);
+	if (tern_engine_destroy(F.eng) < 0)
+		return -1;
+	tern_sched_stats(F.core, &ss);
+	tern_sched_destroy(F.core);
+	tern_port_destroy(F.peer);
+	tern_port_destroy(F.nic);
+	n = tern_mbuf_pool_in_use(pool);
+	if (n != 0 || ss.tasks_live != 0 || ss.records_live != 0) {
+		fprintf(stderr, "left behind: %u mbufs, %llu tasks, %llu records\n", n,
+			(unsigned long long)ss.tasks_live, (unsigned long long)ss.records_live);
+		return -1;
+	}
+	return 0;
+}
+
+static void send_n(int n)
+{
+	for (int i = 0; i < n; i++)
+		eng_peer_tx(&F, eng_udp_frame(&F, 5000 + i, PORT, 24, (uint8_t)('a' + i)));
+}
+
+/* Sleeps 1 ms of the core's clock (the tests advance 2: the wheel rounds
+ * up to its 1.024 us tick), then echoes the datagram in place. */
+static intptr_t sleepy_echo(struct tern_udp_sock *s, struct tern_udp_dgram *d, void *arg)
+{
+	intptr_t r;
+
+	if (++H.running > H.peak)
+		H.peak = H.running;
+	r = tern_sleep(1 * MS, TERN_TOKEN_NONE);
+	H.running--;
+	if (r == 0)
+		r = tern_udp_reply(s, d, TERN_UDP_REPLY_UNCHANGED);
+	if (r < 0)
+		rte_pktmbuf_free(d->m);
+	H.done++;
+	return r;
+}
+
+static struct tern_udp_sock_stats sock_stats(struct tern_udp_sock *s)
+{
+	struct tern_udp_sock_stats st;
+
+	tern_udp_sock_stats(s, &st);
+	return st;
+}
+
+/* Checks each reply: from our port, back to its sender's, payload intact. */
+static uint16_t take_replies(void)
+{
+	struct rte_mbuf *pkts[64];
+	uint16_t n = eng_peer_rx(&F, pkts, 64);
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(eng_ip_of(pkts[i]) + 1);
+		uint8_t *p = (uint8_t *)(uh + 1);
+
+		assert_int_equal(rte_be_to_cpu_16(uh->src_port), PORT);
+		assert_int_equal(p[0], 'a' + rte_be_to_cpu_16(uh->dst_port) - 5000);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+static void test_serve_handlers_await_a_timer(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d;
+
+	assert_int_equal(tern_udp_bind(F.eng, PORT, NULL, &s), 0);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL,
+		&(struct tern_udp_serve_opts){ .max_handlers = 4 }), 0);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL, NULL), -EBUSY);
+	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), -EBUSY);
+	send_n(3);
+	eng_pump(&F);
+	/* Three handlers, each its own task, all asleep: nothing answered yet. */
+	assert_int_equal(take_replies(), 0);
+	assert_int_equal(sock_stats(s).handlers, 3);
+	assert_int_equal(H.peak, 3);
+	assert_int_equal(tern_sched_advance(F.core, 2 * MS), 0);
+	eng_pump(&F);
+	assert_int_equal(take_replies(), 3);
+	assert_int_equal(sock_stats(s).handlers, 0);
+	assert_int_equal(sock_stats(s).served, 3);
+	assert_int_equal(H.done, 3);
+	assert_int_equal(H.failures, 0);
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+static void test_serve_bound_then_queue_then_drop(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_engine_stats st;
+	uint16_t got = 0;
+
+	assert_int_equal(tern_udp_bind(F.eng, PORT, &(struct tern_udp_opts){ .queue = 4 }, &s), 0);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL,
+		&(struct tern_udp_serve_opts){ .max_handlers = 2, .name = "bounded" }), 0);
+	send_n(8);
+	eng_pump(&F);
+	/* Two run, four wait in the socket's queue, two are dropped. */
+	assert_int_equal(sock_stats(s).handlers, 2);
+	assert_int_equal(sock_stats(s).queued, 4);
+	tern_engine_stats(F.eng, &st);
+	assert_int_equal(st.drops.udp_queue_full, 2);
+	for (int i = 0; i < 10 && got < 6; i++) {
+		assert_int_equal(tern_sched_advance(F.core, 2 * MS), 0);
+		eng_pump(&F);
+		got += take_replies();
+	}
+	assert_int_equal(got, 6);
+	assert_int_equal(H.peak, 2);
+	assert_int_equal(sock_stats(s).served, 6);
+	assert_int_equal(sock_stats(s).queued, 0);
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+static intptr_t failing(struct tern_udp_sock *s, struct tern_udp_dgram *d, void *arg)
+{
+	rte_pktmbuf_free(d->m);
+	return -EIO;
+}
+
+static void test_serve_failure_is_unobserved(void **state)
+{
+	struct tern_udp_sock *s;
+
+	assert_int_equal(tern_udp_bind(F.eng, PORT, NULL, &s), 0);
+	assert_int_equal(tern_udp_serve(s, failing, NULL,
+		&(struct tern_udp_serve_opts){ .name = "srv-fail" }), 0);
+	send_n(2);
+	eng_pump(&F);
+	assert_int_equal(H.failures, 2);
+	assert_int_equal(H.last_error, -EIO);
+	assert_string_equal(H.last_name, "srv-fail");
+	assert_int_equal(sock_stats(s).handlers, 0);
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+static intptr_t stopper(void *arg)
+{
+	return tern_udp_serve_stop(arg, TERN_TOKEN_NONE);
+}
+
+static void test_serve_stop_awaits_handlers(void **state)
+{
+	struct tern_udp_sock *s;
+	tern_task_t t;
+
+	assert_int_equal(tern_udp_bind(F.eng, PORT, NULL, &s), 0);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL, NULL), 0);
+	send_n(2);
+	eng_pump(&F);
+	assert_int_equal(sock_stats(s).handlers, 2);
+	/* Outside a task stop cannot wait; close refuses while handlers run. */
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), -EINPROGRESS);
+	assert_int_equal(tern_udp_close(s), -EBUSY);
+	assert_int_equal(tern_engine_destroy(F.eng), -EBUSY);
+	assert_int_equal(tern_task_spawn(stopper, s, &(struct tern_task_opts){
+		.sched = F.core, .name = "stopper" }, &t), 0);
+	eng_pump(&F);
+	assert_false(tern_future_done(tern_task_future(t)));
+	/* Stopped: a new datagram waits in the queue, no handler starts. */
+	send_n(1);
+	eng_pump(&F);
+	assert_int_equal(sock_stats(s).queued, 1);
+	assert_int_equal(tern_sched_advance(F.core, 2 * MS), 0);
+	eng_pump(&F);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(take_replies(), 2);
+	assert_int_equal(sock_stats(s).served, 2);
+	/* The queued one is freed by close. */
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+static void test_serve_bad_arguments(void **state)
+{
+	struct tern_udp_sock *s;
+
+	assert_int_equal(tern_udp_bind(F.eng, PORT, NULL, &s), 0);
+	assert_int_equal(tern_udp_serve(NULL, sleepy_echo, NULL, NULL), -EINVAL);
+	assert_int_equal(tern_udp_serve(s, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL,
+		&(struct tern_udp_serve_opts){ .max_handlers = (1u << 16) + 1 }), -EINVAL);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL,
+		&(struct tern_udp_serve_opts){ .stack_size = 1024 }), -EINVAL);
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), -EINVAL);
+	assert_int_equal(tern_udp_close(s), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_serve_handlers_await_a_timer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_bound_then_queue_then_drop, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_serve_failure_is_unobserved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_stop_awaits_handlers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_bad_arguments, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
