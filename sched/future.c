@@ -26,7 +26,18 @@ void tern__rec_release(struct tern__rec *r)
 
 static const char *rec_name(const struct tern__rec *r)
 {
-	return r->kind == REC_TASK ? container_of(r, struct tern_task, rec)->name : "promise";
+	if (r->kind == REC_TASK)
+		return container_of(r, struct tern_task, rec)->name;
+	if (r->kind == REC_SUBMIT)
+		return container_of(r, struct tern__submit, rec)->name;
+	return "promise";
+}
+
+/* Task-like records (tasks, submits, stealable tasks) report failures
+ * nobody will look at; a promise's value is its completer's business. */
+static bool observable(const struct tern__rec *r)
+{
+	return r->kind == REC_TASK || r->kind == REC_SUBMIT;
 }
 
 void tern__rec_complete(struct tern__rec *r, intptr_t value)
@@ -42,7 +53,7 @@ void tern__rec_complete(struct tern__rec *r, intptr_t value)
 		else
 			tern__wait_wake(w, 0);
 	} else if (r->dropped) {
-		if (value < 0 && r->kind == REC_TASK)
+		if (value < 0 && observable(r))
 			tern__unobserved(r->sched, rec_name(r), value);
 		tern__rec_release(r);
 	}
@@ -134,7 +145,7 @@ int tern_future_drop(tern_future_t f)
 		return tern__misuse(r->sched, -EALREADY, "tern_future_drop: dropped before");
 	if (r->state == REC_DONE) {
 		/* A failure nobody will look at now is unobserved. */
-		if (r->value < 0 && r->kind == REC_TASK)
+		if (r->value < 0 && observable(r))
 			tern__unobserved(r->sched, rec_name(r), r->value);
 		tern__rec_release(r);
 		return 0;
@@ -161,11 +172,15 @@ static int promise_make(tern_promise_t *out, bool shared)
 		.version = (p->rec.version | 1) + 1, .kind = REC_PROMISE, .sched = s,
 	};
 	p->shared = shared;
-	p->claimed = 0;
+	/* A shared promise is claimed from this incarnation's version to its
+	 * odd successor; a stale completer's CAS (older version) must fail,
+	 * and 1 never matches an even version. Release pairs with the
+	 * completers' CAS. */
+	__atomic_store_n(&p->claimed, shared ? p->rec.version : 1u, __ATOMIC_RELEASE);
 	s->st.records_live++;
 	if (shared)
-		s->replies_pending++; /* a foreign completion may land: see destroy */
-	*out = (tern_promise_t){ &p->rec, p->rec.version };
+		s->shared_live++;
+	*out = (tern_promise_t){ &p->rec, p->rec.version, shared };
 	return 0;
 }
 
@@ -184,29 +199,39 @@ static void shared_landed(struct tern_sched *s, struct tern__msg *m)
 {
 	struct tern__promise *p = container_of(m, struct tern__promise, xmsg);
 
-	s->replies_pending--;
+	/* Pairs with complete_shared's increment before posting. */
+	__atomic_fetch_sub(&s->xpending, 1, __ATOMIC_RELEASE);
+	s->shared_live--;
 	tern__rec_complete(&p->rec, p->xvalue);
 }
 
-static int complete_shared(struct tern__promise *p, intptr_t value)
+/*
+ * Only the claim touches the record before it is won: the winner holds this
+ * incarnation (it cannot be released before it completes), a loser learns
+ * nothing but that it lost, and writes nothing to the owner.
+ */
+static int complete_shared(tern_promise_t h, intptr_t value)
 {
-	struct tern_sched *owner = p->rec.sched;
-	uint32_t unclaimed = 0;
+	struct tern__promise *p = container_of(h.rec, struct tern__promise, rec);
+	uint32_t expect = h.version;
+	struct tern_sched *owner;
 
-	/* One winner among every thread that completes it; pairs with
-	 * nothing else (the claim only orders completers among themselves). */
-	if (!__atomic_compare_exchange_n(&p->claimed, &unclaimed, 1, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-		tern_log(TERN_LOG_ERR, "tern_promise_complete: completed before (first value stands)");
-		return -EALREADY;
-	}
+	/* acq_rel: pairs with promise_make's release of claimed (and with
+	 * other completers' claims). */
+	if (!__atomic_compare_exchange_n(&p->claimed, &expect, h.version | 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return expect == (h.version | 1) ? -EALREADY : -ESTALE;
+	owner = p->rec.sched;
 	if (tern__tls_sched == owner) {
-		owner->replies_pending--;
+		owner->shared_live--;
 		tern__rec_complete(&p->rec, value);
 		return 0;
 	}
 	p->xvalue = value;
 	p->xmsg.fn = shared_landed;
+	/* Counted before posting, so the owner never sees the message
+	 * without the count (it waits for xpending at block_on and destroy). */
+	__atomic_fetch_add(&owner->xpending, 1, __ATOMIC_ACQ_REL);
 	tern__post(&p->xmsg, owner); /* the inbox's release publishes xvalue */
 	return 0;
 }
@@ -223,14 +248,14 @@ int tern_promise_complete(tern_promise_t p, intptr_t value)
 
 	if (!r)
 		return -EINVAL;
+	if (p.shared)
+		return complete_shared(p, value);
 	if (r->version != p.version) {
 		if (r->version == (p.version | 1))
 			return tern__misuse(r->sched, -EALREADY,
 					    "tern_promise_complete: completed before");
 		return tern__misuse(r->sched, -ESTALE, "tern_promise_complete: stale promise");
 	}
-	if (container_of(r, struct tern__promise, rec)->shared)
-		return complete_shared(container_of(r, struct tern__promise, rec), value);
 	rc = tern__check_owner(r->sched, "tern_promise_complete");
 	if (rc < 0)
 		return rc;

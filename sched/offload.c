@@ -111,6 +111,8 @@ int tern_offload(struct tern_offload_pool *p, tern_task_fn fn, void *arg, tern_f
 	sub = tern__submit_new(self, fn, arg, "offload", 0, false);
 	if (!sub)
 		return -ENOMEM;
+	sub->external = true; /* its reply may land whatever the group does */
+	self->external_pending++;
 	sub->go.next = NULL;
 	pthread_mutex_lock(&p->lock);
 	if (p->closing) {

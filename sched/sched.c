@@ -126,12 +126,16 @@ void tern_sched_destroy(struct tern_sched *s)
 
 	if (!s)
 		return;
-	if (s->replies_pending) {
-		/* Another core or an offload thread will still post into this
-		 * core's inbox and write its records: keep the memory. */
+	uint64_t outside = s->external_pending + __atomic_load_n(&s->xpending, __ATOMIC_ACQUIRE) +
+			   (s->group ? 0 : s->replies_pending);
+
+	/* Replies from the core's own (stopped) group can no longer come; an
+	 * offload thread or a foreign completer still can, and would write
+	 * into this core's inbox and records: then keep the memory. */
+	if (outside) {
 		tern_log(TERN_LOG_ERR, "core %s: destroyed with %llu replies on their way; "
 				       "its memory is kept (leaked) so they land safely",
-			 s->name, (unsigned long long)s->replies_pending);
+			 s->name, (unsigned long long)outside);
 		return;
 	}
 	/* A task holds a stack from spawn to its end: those still holding one
@@ -159,10 +163,19 @@ void tern_sched_destroy(struct tern_sched *s)
 
 static int bind(struct tern_sched *s)
 {
-	if (tern__tls_sched || s->driven)
-		return -EBUSY; /* one core per thread, one thread per core */
-	if (tern__stack_guard_thread_init() < 0)
+	bool free_ = false;
+
+	if (tern__tls_sched)
+		return -EBUSY; /* one core per thread */
+	/* One thread per core: take it with a CAS. Acquire pairs with
+	 * unbind()'s release: the previous driver's writes are visible. */
+	if (!__atomic_compare_exchange_n(&s->driven, &free_, true, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return -EBUSY;
+	if (tern__stack_guard_thread_init() < 0) {
+		__atomic_store_n(&s->driven, false, __ATOMIC_RELEASE);
 		return -ENOMEM;
+	}
 	if (TERN__ASAN && !s->asan_main_bottom) {
 		/* The thread's own stack, for ASan's fiber bookkeeping. */
 		pthread_attr_t a;
@@ -173,16 +186,17 @@ static int bind(struct tern_sched *s)
 		}
 	}
 	s->driver = pthread_self();
-	s->driven = true;
 	tern__tls_sched = s;
 	return 0;
 }
 
 static void unbind(struct tern_sched *s)
 {
-	s->driven = false;
 	tern__tls_sched = NULL;
 	s->asan_main_bottom = NULL; /* another thread may drive it next */
+	/* Pairs with bind()'s CAS and with tern_cores_stop's wait for the
+	 * core to be let go: everything this thread wrote is visible. */
+	__atomic_store_n(&s->driven, false, __ATOMIC_RELEASE);
 }
 
 /* ---- the loop ---- */
@@ -264,15 +278,16 @@ int tern_sched_run(struct tern_sched *s)
 
 	if (rc < 0)
 		return rc;
-	s->stopping = false;
-	/* tern_cores_stop sets it from another thread. */
+	/* A stop that came before the loop started still counts: the flag is
+	 * consumed on the way out, never cleared on the way in. Acquire pairs
+	 * with tern_sched_stop's release. */
 	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		if (round_once(s))
 			s->idle_streak = 0;
 		else
 			idle(s);
 	}
-	s->stopping = false;
+	__atomic_store_n(&s->stopping, false, __ATOMIC_RELAXED);
 	unbind(s);
 	return 0;
 }
@@ -510,7 +525,7 @@ intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void
 		 * with no timer armed, or a virtual clock nobody can move, the
 		 * task can never be woken. */
 		if (!round_once(s) && !s->rq_head && pollers_in_use(s) <= 2 &&
-		    !s->replies_pending &&
+		    !s->replies_pending && !s->shared_live &&
 		    (s->wheel.live == 0 || s->virtual_clock)) {
 			tern_log(TERN_LOG_ERR, "tern_block_on: the task waits for something "
 					       "nothing on this thread can complete");
@@ -520,7 +535,7 @@ intptr_t tern_block_on(const struct tern_sched_opts *opts, tern_task_fn fn, void
 	r = tern_future_done(root.f) ? tern_await(root.f, TERN_TOKEN_NONE) : -EDEADLK;
 	/* Replies still owed (a dropped offload, say) write into this core's
 	 * memory when they land: wait for them before it goes away. */
-	while (s->replies_pending)
+	while (s->replies_pending || __atomic_load_n(&s->xpending, __ATOMIC_ACQUIRE))
 		if (!round_once(s))
 			tern__cpu_relax();
 	unbind(s);

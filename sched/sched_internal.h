@@ -236,7 +236,11 @@ struct tern_sched {
 	unsigned index;                /* in the group */
 	tern_cancel_t shutdown;        /* cancelled by tern_cores_stop */
 	uint64_t msgs_in, msgs_retried;
-	uint64_t replies_pending;      /* submits and offloads not yet back */
+	uint64_t replies_pending;      /* submits, jobs, offloads not yet back */
+	uint64_t external_pending;     /* of those, offloads: from outside the group */
+	uint64_t xpending;             /* foreign completions of shared promises
+					* in flight (atomic: completers add) */
+	uint64_t shared_live;          /* shared promises not yet completed */
 	uint64_t switches;             /* task resumptions; the stall detector
 					* reads it from its own thread */
 	uint64_t stalls;               /* written by the stall detector */
@@ -318,7 +322,7 @@ int tern__wrong_owner(const struct tern_sched *s, const char *what);
 /* 0 when the calling thread drives @s (or nobody does), else -EXDEV. */
 static inline int tern__check_owner(const struct tern_sched *s, const char *what)
 {
-	if (TERN_LIKELY(tern__tls_sched == s || !s->driven))
+	if (TERN_LIKELY(tern__tls_sched == s || !__atomic_load_n(&s->driven, __ATOMIC_RELAXED)))
 		return 0;
 	return tern__wrong_owner(s, what);
 }
@@ -334,6 +338,7 @@ uint64_t tern__ns_per_cycle_q32(void);
 struct tern__submit {
 	void *slab_link;
 	struct tern__rec rec;        /* owned by origin */
+	bool external;               /* the reply comes from an offload thread */
 	struct tern__msg go, back;
 	tern_task_fn fn;
 	void *arg;
@@ -350,6 +355,11 @@ struct tern__submit *tern__submit_of_go(struct tern__msg *m);
 /* Posts @m to @dest's inbox; from a core, a full inbox keeps @m on that
  * core's retry list; from a plain thread, waits for room (cores.c). */
 void tern__post(struct tern__msg *m, struct tern_sched *dest);
+
+/* A group's one stall detector, stopped by tern_cores_destroy (cores.c);
+ * NULL detaches. -EBUSY when one is attached already. */
+struct tern_stall_detector;
+int tern__cores_attach_detector(struct tern_cores *c, struct tern_stall_detector *d);
 
 /* A TERN_TASK_STEALABLE spawn (cores.c). */
 int tern__spawn_stealable(struct tern_sched *s, tern_task_fn fn, void *arg,

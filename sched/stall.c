@@ -119,8 +119,13 @@ int tern_stall_detector_start(struct tern_cores *c, const struct tern_stall_opts
 		free(d);
 		return -EINVAL;
 	}
+	if (tern__cores_attach_detector(c, d) < 0) {
+		free(d);
+		return -EBUSY;
+	}
 	rc = pthread_create(&d->thread, NULL, detector, d);
 	if (rc != 0) {
+		tern__cores_attach_detector(c, NULL);
 		free(d);
 		return -rc;
 	}
@@ -134,5 +139,6 @@ void tern_stall_detector_stop(struct tern_stall_detector *d)
 		return;
 	__atomic_store_n(&d->stop, true, __ATOMIC_RELEASE);
 	pthread_join(d->thread, NULL);
+	tern__cores_attach_detector(d->c, NULL);
 	free(d);
 }

@@ -127,10 +127,8 @@ static int check_spawn(tern_task_fn fn, const struct tern_task_opts *o, tern_tas
 				       "pass opts.sched or call tern_block_on()");
 		return -EPERM;
 	}
-	if (s != tern__tls_sched && s->driven)
+	if (s != tern__tls_sched && __atomic_load_n(&s->driven, __ATOMIC_RELAXED))
 		return -EXDEV; /* driven by another thread */
-	if (s->stopping)
-		return -ESHUTDOWN;
 	*stack = o && o->stack_size ? o->stack_size : s->opts.default_stack_size;
 	if (*stack < TERN_STACK_MIN || *stack > TERN_STACK_MAX) {
 		tern_log(TERN_LOG_ERR, "tern_task_spawn: stack size %zu outside [%u, %u]", *stack,

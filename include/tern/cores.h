@@ -42,9 +42,10 @@ struct tern_cores_opts {
 };
 
 /**
- * Makes @p opts->n schedulers (not yet running).
- * @return 0; -EINVAL: n above TERN_MAX_CORES or bad scheduler options;
- *   -ENOMEM.
+ * Makes @p opts->n schedulers (not yet running), each with its memory on
+ * its CPU's NUMA node unless opts->sched.numa_node_set says otherwise.
+ * @return 0; -EINVAL: n above TERN_MAX_CORES, a CPU outside
+ *   [0, CPU_SETSIZE), or bad scheduler options; -ENOMEM.
  */
 int tern_cores_create(const struct tern_cores_opts *opts, struct tern_cores **out);
 
@@ -68,7 +69,7 @@ int tern_cores_start(struct tern_cores *c);
  * threads the application made itself, such as DPDK lcores launched with
  * rte_eal_remote_launch(). Do not mix with tern_cores_start() for a core.
  * @return 0 after the stop; -EINVAL: @p i out of range; -EBUSY: the core
- *   or the thread is driven already.
+ *   or the thread is driven already; -ESHUTDOWN: the group is stopping.
  */
 int tern_cores_enter(struct tern_cores *c, unsigned i);
 
@@ -81,12 +82,17 @@ int tern_cores_enter(struct tern_cores *c, unsigned i);
  * tern_cores_enter() returned, is driven by the calling thread meanwhile);
  * then every loop ends and started threads are joined.
  * Call from a thread that drives none of the cores.
- * @return the number of tasks that did not finish (each is logged by name
- *   when the group is destroyed); -EDEADLK when called from one of the cores.
+ * Stealable tasks no core ran are completed with -ECANCELED and logged by
+ * name. Returns only after every loop has ended, including those driven by
+ * the application's own threads through tern_cores_enter().
+ * @return the number of tasks that did not finish, stealable ones never run
+ *   included (each is logged by name); -EDEADLK when called from one of the
+ *   cores.
  */
 int tern_cores_stop(struct tern_cores *c, uint64_t grace_ns);
 
-/** Destroys a stopped group and its schedulers. NULL is ignored. */
+/** Destroys a stopped group, its schedulers and its stall detector if one
+ *  still runs. NULL is ignored. */
 void tern_cores_destroy(struct tern_cores *c);
 
 /** The calling thread's core index in its group, or -1. */
@@ -123,7 +129,8 @@ struct tern_submit_opts {
  *
  * @param out receives the future; NULL only with opts->detached.
  * @return 0; -EINVAL: NULL @p target or @p fn, @p out NULL without detached,
- *   or @p target in no group; -EPERM: the calling thread drives no core of
+ *   a stack size outside [TERN_STACK_MIN, TERN_STACK_MAX], or @p target in
+ *   no group; -EPERM: the calling thread drives no core of
  *   @p target's group (the result needs a core to come back to);
  *   -ESHUTDOWN: the group is stopping; -EAGAIN: the target's inbox is full
  *   (FULL_EAGAIN), nothing was sent; -ECANCELED/-ETIMEDOUT: @p opts->tok
@@ -156,8 +163,9 @@ struct tern_stall_opts {
  * a stall crosses the threshold, then at each doubling of its duration.
  * Each report bumps that core's tern_sched_stats.stalls. Sampling reads
  * counters the cores keep anyway: it adds nothing to their hot paths.
+ * One detector per group; tern_cores_destroy() stops it if it still runs.
  * @return 0; -EINVAL: NULL @p c or @p out, or a period above the threshold;
- *   -ENOMEM; -errno from pthread_create.
+ *   -EBUSY: @p c has a detector already; -ENOMEM; -errno from pthread_create.
  */
 int tern_stall_detector_start(struct tern_cores *c, const struct tern_stall_opts *opts,
 			      struct tern_stall_detector **out);

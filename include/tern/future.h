@@ -40,6 +40,7 @@ typedef struct tern_future {
 typedef struct tern_promise {
 	struct tern__rec *rec;
 	uint32_t version;
+	uint32_t shared; /**< made by tern_promise_create_shared */
 } tern_promise_t;
 
 /** A future that is already complete with @p value. Never fails. */
@@ -104,9 +105,10 @@ int tern_promise_create(tern_promise_t *out);
  * inside the promise's own record (nothing is allocated) and wakes the
  * awaiting task there. Completions are claimed atomically, which local
  * promises avoid: use this only when another thread completes it.
- * Await, drop and future rules are those of tern_promise_create(). Until it
- * is completed its core's memory is kept at destroy (a completion may still
- * land).
+ * Await, drop and future rules are those of tern_promise_create(). A
+ * completion in flight when the core is destroyed still lands safely (the
+ * core's memory is kept); completing it after its core was destroyed is a
+ * use after free, as with any object.
  * @return 0; -EPERM when the calling thread runs no core; -ENOMEM.
  */
 int tern_promise_create_shared(tern_promise_t *out);
@@ -122,7 +124,8 @@ tern_future_t tern_promise_future(tern_promise_t p);
  * from the core's run queue, not inside this call). Callable from tasks and
  * from pollers and callbacks of the owning core; a shared promise
  * (tern_promise_create_shared) from any thread.
- * @return 0; -EALREADY: completed before (the first value stands);
+ * @return 0; -EALREADY: completed before (the first value stands; for a
+ *   shared promise, also when another thread won the race, quietly);
  *   -ESTALE: @p p's record was released; -EXDEV: another core's promise
  *   that is not shared.
  */
