@@ -277,6 +277,119 @@ static void shared_promises(void **state)
 	tern_cores_destroy(G);
 }
 
+/* ---- regressions from the multi-core review ---- */
+
+/* A thread that starts after the stop must not run forever (was a hang). */
+static void start_then_stop_at_once(void **state)
+{
+	for (int i = 0; i < 50; i++) {
+		struct tern_cores_opts o = { .n = 2, .sched = { .misuse = TERN_MISUSE_RETURN } };
+
+		assert_int_equal(tern_cores_create(&o, &G), 0);
+		assert_int_equal(tern_cores_start(G), 0);
+		assert_int_equal(tern_cores_stop(G, 0), 0);
+		assert_int_equal(tern_cores_enter(G, 0), -ESHUTDOWN); /* no revival */
+		tern_cores_destroy(G);
+	}
+}
+
+/* A detached submit that fails reaches the unobserved-failure policy. */
+static int lost_failures;
+
+static void count_unobserved(const char *name, intptr_t err, void *arg)
+{
+	__atomic_fetch_add(&lost_failures, 1, __ATOMIC_RELAXED);
+}
+
+static intptr_t detached_failures(void *arg)
+{
+	assert_int_equal(tern_submit(tern_cores_sched(G, 1), fails_eio, NULL,
+				     &(struct tern_submit_opts){ .detached = true }, NULL), 0);
+	assert_int_equal(tern_task_spawn(fails_eio, NULL, &(struct tern_task_opts){
+		.flags = TERN_TASK_DETACHED | TERN_TASK_STEALABLE }, NULL), 0);
+	tern_sched_stop(tern_sched_current());
+	return 0;
+}
+
+static void detached_failures_are_reported(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .main_is_worker = true,
+				     .sched = { .misuse = TERN_MISUSE_RETURN,
+						.unobserved = TERN_UNOBSERVED_HOOK,
+						.unobserved_hook = count_unobserved } };
+	tern_task_t t;
+
+	lost_failures = 0;
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	assert_int_equal(tern_task_spawn(detached_failures, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0) }, &t), 0);
+	assert_int_equal(tern_cores_start(G), 0);
+	assert_int_equal(tern_cores_enter(G, 0), 0);
+	assert_int_equal(tern_cores_stop(G, 1000000000ull), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(lost_failures, 2);
+	tern_cores_destroy(G);
+}
+
+/* Submitted functions run under the target's budget, not in its poller. */
+static intptr_t submit_32(void *arg)
+{
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(tern_submit(tern_cores_sched(G, 1), where, NULL,
+					     &(struct tern_submit_opts){ .detached = true }, NULL), 0);
+	return 0;
+}
+
+static void submits_respect_the_budget(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .sched = { .budget_tasks = 4,
+		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT } };
+	struct tern_sched_stats a, b;
+	tern_task_t t;
+
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	/* drive both cores by hand, one round at a time */
+	assert_int_equal(tern_task_spawn(submit_32, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0) }, &t), 0);
+	tern_sched_run_once(tern_cores_sched(G, 0));
+	tern_sched_stats(tern_cores_sched(G, 1), &a);
+	tern_sched_run_once(tern_cores_sched(G, 1)); /* takes the 32 messages */
+	tern_sched_stats(tern_cores_sched(G, 1), &b);
+	assert_true(b.tasks_run - a.tasks_run <= 4);  /* one budget, not 32 */
+	assert_int_equal(b.tasks_live, 32 - (b.tasks_run - a.tasks_run));
+	assert_int_equal(tern_cores_stop(G, 1000000000ull), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	tern_cores_destroy(G);
+}
+
+/* Stop with a full inbox on a core nobody drives (was a deadlock). */
+static intptr_t fill_core1(void *arg)
+{
+	int rc;
+
+	do
+		rc = tern_submit(tern_cores_sched(G, 1), where, NULL,
+				 &(struct tern_submit_opts){ .detached = true }, NULL);
+	while (rc == 0);
+	assert_int_equal(rc, -EAGAIN);
+	return 0;
+}
+
+static void stop_with_full_undriven_inbox(void **state)
+{
+	struct tern_cores_opts o = { .n = 2, .sched = { .inbox_size = 8,
+		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT } };
+	tern_task_t t;
+
+	assert_int_equal(tern_cores_create(&o, &G), 0);
+	assert_int_equal(tern_task_spawn(fill_core1, NULL, &(struct tern_task_opts){
+		.sched = tern_cores_sched(G, 0) }, &t), 0);
+	tern_sched_run_once(tern_cores_sched(G, 0));
+	assert_int_equal(tern_cores_stop(G, 1000000000ull), 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	tern_cores_destroy(G);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +397,10 @@ int main(void)
 		cmocka_unit_test(full_inbox_backpressure),
 		cmocka_unit_test(shutdown_reports_unfinished),
 		cmocka_unit_test(shared_promises),
+		cmocka_unit_test(start_then_stop_at_once),
+		cmocka_unit_test(detached_failures_are_reported),
+		cmocka_unit_test(submits_respect_the_budget),
+		cmocka_unit_test(stop_with_full_undriven_inbox),
 	};
 
 	return cmocka_run_group_tests_name("sched_cores", tests, NULL, NULL);
