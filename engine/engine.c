@@ -68,6 +68,8 @@ int tern_engine_poll(struct tern_engine *eng)
 	}
 	if (eng->arp.n_incomplete > 0 && eng->now_ns >= eng->arp.next_check_ns)
 		eng_arp_poll(eng);
+	if (TERN_UNLIKELY(eng->st.ip_frag_held > 0))
+		eng_frag_poll(eng);
 	work += n + eng_tx_flush(eng);
 	return work > 0;
 }
@@ -158,10 +160,16 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
 		return rc;
 	eng->sched = conf->sched != NULL ? conf->sched : tern_sched_current();
 	eng_conf_apply(eng, conf);
+	rc = eng_frag_init(eng, conf);
+	if (rc < 0) {
+		eng_free(eng);
+		return rc;
+	}
 	eng->now_ns = tern_sched_now(eng->sched);
 	rc = tern_sched_add_poller(eng->sched, &(struct tern_poller){
 		.name = "engine", .poll = eng_poller, .arg = eng });
 	if (rc < 0) {
+		eng_frag_fini(eng);
 		eng_free(eng);
 		return rc;
 	}
@@ -192,6 +200,7 @@ int tern_engine_destroy(struct tern_engine *eng)
 	tern_sched_remove_poller(eng->sched, eng->poller_id);
 	eng_udp_close_all(eng);
 	eng_arp_fini(eng);
+	eng_frag_fini(eng);
 	rte_pktmbuf_free_bulk(eng->tx, eng->tx_n);
 	eng_free(eng);
 	return 0;

@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
 #include <tern/engine.h>
@@ -116,6 +117,8 @@ struct tern_engine {
 	uint64_t icmp_last_ns;
 
 	struct eng_arp arp;
+	struct rte_ip_frag_tbl *frag;  /* IPv4 reassembly (ipv4_frag.c) */
+	struct rte_ip_frag_death_row frag_dr;
 	struct rte_mbuf *tx[ENG_TX_CAP];
 };
 
@@ -142,6 +145,10 @@ intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 void eng_arp_fini(struct tern_engine *eng);
 bool eng_arp_busy(const struct tern_engine *eng);
 void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast);
+int eng_frag_init(struct tern_engine *eng, const struct tern_engine_conf *c);
+void eng_frag_fini(struct tern_engine *eng);
+struct rte_mbuf *eng_frag_in(struct tern_engine *eng, struct rte_mbuf *m);
+void eng_frag_poll(struct tern_engine *eng);
 intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
 		      tern_token_t tok);
 void eng_ipv4_hdr(struct tern_engine *eng, struct rte_ipv4_hdr *ip, uint8_t proto,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv4 input (RFC 791, RFC 1122 3.2.1): header checks in the order that
- * makes each later check safe, then ICMP or UDP. Fragments are counted and
- * dropped: reassembly is not done yet.
+ * makes each later check safe, then reassembly of fragments (ipv4_frag.c),
+ * then ICMP or UDP.
  */
 #include "engine_internal.h"
 
@@ -48,13 +48,17 @@ void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast)
 	dst = rte_be_to_cpu_32(ip->dst_addr);
 	if (TERN_UNLIKELY(dst != eng->ip && !eng_ip_bcast(eng, dst)))
 		goto not_ours;
-	if (TERN_UNLIKELY(ip->fragment_offset & IP_FRAG_MASK))
-		goto frag;
 	/* Ethernet pads short frames: the datagram ends at total length. */
 	if (tlen < frame)
 		rte_pktmbuf_trim(m, frame - tlen);
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = hlen;
+	if (TERN_UNLIKELY(ip->fragment_offset & IP_FRAG_MASK)) {
+		m = eng_frag_in(eng, m); /* held, dropped, or the whole datagram */
+		if (m == NULL)
+			return;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	}
 	if (TERN_LIKELY(ip->next_proto_id == IPPROTO_UDP)) {
 		eng_udp_in(eng, m, ip, l2_bcast || dst != eng->ip);
 		return;
@@ -87,9 +91,6 @@ ttl:
 	return;
 not_ours:
 	ENG_DROP(eng, m, ip_not_ours);
-	return;
-frag:
-	ENG_DROP(eng, m, ip_frag);
 	return;
 icmp_bcast:
 	ENG_DROP(eng, m, icmp_type);

@@ -450,7 +450,7 @@ static void print_final(const struct echo_app *a, int rc)
 	static const char *const names[] = {
 		"eth_runt", "eth_not_ours", "eth_type", "arp_malformed", "arp_not_ours",
 		"arp_op", "ip_runt", "ip_version", "ip_ihl", "ip_len", "ip_cksum", "ip_ttl",
-		"ip_not_ours", "ip_frag", "ip_proto", "icmp_runt", "icmp_cksum", "icmp_type",
+		"ip_not_ours", "ip_frag", "ip_frag_big", "ip_proto", "icmp_runt", "icmp_cksum", "icmp_type",
 		"icmp_no_buf", "udp_runt", "udp_len", "udp_cksum", "udp_no_port",
 		"udp_queue_full",
 	};

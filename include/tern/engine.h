@@ -18,8 +18,11 @@
  * core is not running at the time.
  *
  * Counters: every received frame ends either delivered (consumed by ARP, by
- * ICMP or queued on a socket) or dropped under exactly one named reason, so
- * rx_packets == delivered + tern_engine_drops_total() always holds.
+ * ICMP, queued on a socket, or merged with other fragments into one) or
+ * dropped under exactly one named reason, or is a fragment held for
+ * reassembly, so rx_packets == delivered + tern_engine_drops_total() +
+ * ip_frag_held always holds (ip_frag_held is 0 when nothing is in
+ * reassembly).
  *
  * Addresses and ports in this API are in host byte order.
  */
@@ -56,6 +59,9 @@ struct tern_engine_conf {
 	uint32_t icmp_rate;         /**< ICMP errors per second; default 100 */
 	uint32_t icmp_burst;        /**< ICMP errors sent back to back; default 10 */
 	uint32_t sock_queue;        /**< default datagrams queued per socket, 256 */
+	uint32_t frag_timeout_ms;   /**< an incomplete datagram's fragments are
+	                                 dropped after; default 2000 */
+	uint32_t frag_max;          /**< datagrams in reassembly at once; default 1024 */
 	bool no_gratuitous_arp;     /**< true: no gratuitous ARP at create */
 };
 
@@ -74,7 +80,11 @@ struct tern_engine_drops {
 	uint64_t ip_cksum;          /**< header checksum wrong */
 	uint64_t ip_ttl;            /**< TTL zero (RFC 1122 3.2.1.7: nobody sends it) */
 	uint64_t ip_not_ours;       /**< destination neither us nor broadcast */
-	uint64_t ip_frag;           /**< fragment: no reassembly yet */
+	uint64_t ip_frag;           /**< fragments reassembly gave up on: overlapping
+	                                 or inconsistent, incomplete after
+	                                 frag_timeout_ms, table full, more than
+	                                 RTE_LIBRTE_IP_FRAG_MAX_FRAG pieces */
+	uint64_t ip_frag_big;       /**< a reassembled datagram larger than one mbuf */
 	uint64_t ip_proto;          /**< protocol other than ICMP and UDP */
 	uint64_t icmp_runt;         /**< shorter than an ICMP header */
 	uint64_t icmp_cksum;        /**< ICMP checksum wrong */
@@ -90,9 +100,12 @@ struct tern_engine_drops {
 /** An engine's counters, from tern_engine_stats(). */
 struct tern_engine_stats {
 	uint64_t rx_packets;        /**< frames received from the port */
-	uint64_t delivered;         /**< consumed by ARP or ICMP, or queued on a socket */
+	uint64_t delivered;         /**< consumed by ARP or ICMP, queued on a socket,
+	                                 or a fragment merged into a datagram */
 	struct tern_engine_drops drops;
 	uint64_t udp_delivered;     /**< datagrams queued on sockets (in delivered) */
+	uint64_t ip_reassembled;    /**< datagrams made from fragments */
+	uint64_t ip_frag_held;      /**< fragments awaiting the rest now */
 	uint64_t tx_packets;        /**< handed to the port */
 	uint64_t tx_full;           /**< sends refused: TX ring and buffer full */
 	uint64_t arp_requests;      /**< requests sent (gratuitous included) */
@@ -123,7 +136,8 @@ static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s
  * TX burst unless conf->no_gratuitous_arp.
  * @return 0 with *out set; -EINVAL: NULL conf/port/pool/out, ip 0, worker
  *   past the port's workers, or sock_queue above 2^20; -EPERM: no sched and the thread runs no core;
- *   -EXDEV / -ENOSPC: from tern_sched_add_poller(); -ENOMEM.
+ *   -EXDEV / -ENOSPC: from tern_sched_add_poller(); -ENOMEM (also: the
+ *   fragment table could not be made).
  *   On failure nothing needs releasing.
  */
 int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine **out);

@@ -305,6 +305,9 @@ static void test_udp_echo_round_trip(void **state)
 
 /* ------------------------------------------------------- malformed input */
 
+/* Past the default reassembly timeout (2 s). */
+#define FRAG_WAIT_NS (UINT64_C(2100) * 1000 * 1000)
+
 enum breakage { RUNT_ETH, IHL_4, TLEN_PAST, BAD_IP_CKSUM, BAD_UDP_CKSUM, UDP_LEN, FRAG_MF,
 		FRAG_OFF, VERSION_6, TTL_0, NOT_OURS_MAC, NOT_OURS_IP, IPV6_TYPE, UDP_RUNT,
 		BREAKAGES };
@@ -377,6 +380,13 @@ static void test_malformed_each_counted(void **state)
 
 		eng_peer_tx(&F, broken(b));
 		eng_pump(&F);
+		if (b == FRAG_MF || b == FRAG_OFF) {
+			/* A lone fragment waits for the rest, then times out. */
+			assert_int_equal(stats().ip_frag_held, 1);
+			eng_assert_conserved(&F);
+			assert_int_equal(tern_sched_advance(F.core, FRAG_WAIT_NS), 0);
+			eng_pump(&F);
+		}
 		after = stats();
 		if (counter_of(&after, b) != expect)
 			fail_msg("breakage %d: counter %llu, want %llu", b,
@@ -391,6 +401,96 @@ static void test_malformed_each_counted(void **state)
 	eng_pump(&F);
 	assert_int_equal(stats().udp_delivered, 1);
 	assert_int_equal(tern_udp_close(s), 0); /* frees the queued datagram */
+	eng_assert_conserved(&F);
+}
+
+/* ------------------------------------------------------------ reassembly */
+
+/* Piece [off, off + len) of the IP payload of datagram m as a fragment
+ * (off a multiple of 8; MF unless last). */
+static struct rte_mbuf *fragment(struct rte_mbuf *m, uint16_t off, uint16_t len, bool last)
+{
+	const struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_mbuf *f;
+	struct rte_ipv4_hdr *fip = eng_frame(&F, &f, sizeof(*ip) + len, RTE_ETHER_TYPE_IPV4);
+
+	*fip = *ip;
+	memcpy(fip + 1, (const uint8_t *)(ip + 1) + off, len);
+	fip->packet_id = RTE_BE16(0x4242);
+	fip->total_length = rte_cpu_to_be_16(sizeof(*ip) + len);
+	fip->fragment_offset = rte_cpu_to_be_16((off / 8) | (last ? 0 : RTE_IPV4_HDR_MF_FLAG));
+	fip->hdr_checksum = 0;
+	fip->hdr_checksum = rte_ipv4_cksum(fip);
+	return f;
+}
+
+/* Three pieces, out of order: one datagram on the socket, intact. */
+static void test_frag_reassembled(void **state)
+{
+	struct rte_mbuf *whole = eng_udp_frame(&F, 5000, 7, 100, 0);
+	uint8_t *payload = (uint8_t *)(eng_ip_of(whole) + 1) + 8;
+	struct tern_engine_stats st;
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d;
+
+	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
+	for (int i = 0; i < 100; i++)
+		payload[i] = (uint8_t)i;
+	{ /* the UDP checksum over the new payload */
+		struct rte_ipv4_hdr *ip = eng_ip_of(whole);
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+		uh->dgram_cksum = 0;
+		uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	}
+	/* IP payload: 108 bytes = 48 + 48 + 12. */
+	eng_peer_tx(&F, fragment(whole, 96, 12, true));
+	eng_peer_tx(&F, fragment(whole, 0, 48, false));
+	eng_pump(&F);
+	assert_int_equal(stats().ip_frag_held, 2);
+	eng_assert_conserved(&F);
+	eng_peer_tx(&F, fragment(whole, 48, 48, false));
+	eng_pump(&F);
+	rte_pktmbuf_free(whole);
+	st = stats();
+	assert_int_equal(st.ip_reassembled, 1);
+	assert_int_equal(st.ip_frag_held, 0);
+	assert_int_equal(st.udp_delivered, 1);
+	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), 0);
+	assert_int_equal(d.len, 100);
+	assert_int_equal(d.m->nb_segs, 1);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(((uint8_t *)d.data)[i], i);
+	rte_pktmbuf_free(d.m);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+/* Overlapping pieces are dropped when the set is seen to be inconsistent;
+ * an incomplete datagram when its time is up. Each fragment counted once. */
+static void test_frag_overlap_and_incomplete(void **state)
+{
+	struct rte_mbuf *whole = eng_udp_frame(&F, 5000, 7, 100, 0x33);
+	struct tern_engine_stats st;
+
+	eng_peer_tx(&F, fragment(whole, 0, 48, false));
+	eng_peer_tx(&F, fragment(whole, 40, 68, true)); /* overlaps [40, 48) */
+	eng_pump(&F);
+	st = stats();
+	assert_int_equal(st.drops.ip_frag, 2);
+	assert_int_equal(st.ip_frag_held, 0);
+	eng_assert_conserved(&F);
+	eng_peer_tx(&F, fragment(whole, 0, 48, false)); /* the rest never comes */
+	eng_pump(&F);
+	rte_pktmbuf_free(whole);
+	assert_int_equal(stats().ip_frag_held, 1);
+	assert_int_equal(tern_sched_advance(F.core, FRAG_WAIT_NS), 0);
+	eng_pump(&F);
+	st = stats();
+	assert_int_equal(st.drops.ip_frag, 3);
+	assert_int_equal(st.ip_frag_held, 0);
+	assert_int_equal(st.ip_reassembled, 0);
+	assert_int_equal(st.udp_delivered, 0);
 	eng_assert_conserved(&F);
 }
 
@@ -534,6 +634,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_echo_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sendto_resolves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sendto_unresolved_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_static_entry, setup, teardown),

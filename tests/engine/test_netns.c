@@ -4,7 +4,8 @@
  * (unshare: it dies with the process). Real kernel clients: `ping` gets
  * its echo replies, and a python3 UDP socket gets every datagram echoed by
  * an echo task; scapy (Debian's, under /usr/bin/python3) sends malformed
- * frames from the kernel side of the tap, each dropped under its counter.
+ * frames from the kernel side of the tap, each dropped under its counter,
+ * and a datagram in two fragments, reassembled.
  * Bounded: each client has a deadline and a packet count.
  * Needs root; exits 77 otherwise (and skips the scapy test without scapy).
  */
@@ -101,7 +102,7 @@ static int setup(void **state)
 	struct tern_port_conf c = { .preset = TERN_PORT_TAP, .name = "eng0", .iface = IFACE,
 				    .nb_workers = 1, .rx_desc = 256, .tx_desc = 256,
 				    .link_wait_ms = 2000 };
-	struct tern_engine_conf ec = { .ip = ENG_IP_NS };
+	struct tern_engine_conf ec = { .ip = ENG_IP_NS, .frag_timeout_ms = 200 };
 
 	eal = eng_test_eal("engnetns");
 	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
@@ -184,7 +185,8 @@ static void test_kernel_udp_echo(void **state)
 }
 
 /*
- * One frame of each malformed class, then a good datagram, as raw L2 from
+ * One frame of each malformed class, a good datagram, then an 1800-byte
+ * datagram in two fragments (scapy's fragment()), as raw L2 from
  * the tap's kernel side (AF_PACKET via scapy's sendp: the kernel's IP stack
  * never sees them, so it cannot refuse or fix them). argv: iface, dst MAC.
  * The runt is 10 bytes as asked; the kernel pads a frame shorter than the
@@ -196,7 +198,7 @@ static void test_kernel_udp_echo(void **state)
  */
 static const char scapy_frames[] =
 	"import sys\n"
-	"from scapy.all import Ether, IP, UDP, Raw, sendp\n"
+	"from scapy.all import Ether, IP, UDP, Raw, sendp, fragment\n"
 	"ifc, dst = sys.argv[1], sys.argv[2]\n"
 	"E = lambda: Ether(dst=dst, src='02:00:00:00:00:99')\n"
 	"ip = lambda **k: IP(src='" KERNEL_IP "', dst='" ENG_IP_NS_STR "', **k)\n"
@@ -218,6 +220,9 @@ static const char scapy_frames[] =
 	" ('frag_incomplete', bytes(E()/ip(id=8, flags='MF', frag=0, proto=17)/Raw(b'n'*24))),\n"
 	" ('good', bytes(good)),\n"
 	"]\n"
+	"big = ip(id=9)/UDP(sport=5555, dport=7)/Raw(bytes(range(200))*9)\n"
+	"for i, p in enumerate(fragment(big, fragsize=1024)):\n"
+	"    frames.append(('big_piece_%d' % i, bytes(E()/p)))\n"
 	"for name, f in frames:\n"
 	"    sendp(f, iface=ifc, verbose=0)\n"
 	"    print(name, len(f), file=sys.stderr)\n";
@@ -239,10 +244,12 @@ static void test_scapy_malformed(void **state)
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	tern_engine_stats(F.eng, &b);
 	assert_int_equal(run_client(cmd, 30), 0);
-	/* The tap hands frames over asynchronously: poll until all ten came. */
-	for (int i = 0; i < 20000; i++) {
+	/* The tap hands frames over asynchronously: poll until all ten came
+	 * and the incomplete datagram's 200 ms are up (bounded: 2 s). */
+	for (uint64_t t0 = rte_get_timer_cycles();
+	     rte_get_timer_cycles() - t0 < 2 * rte_get_timer_hz();) {
 		tern_engine_stats(F.eng, &a);
-		if (a.rx_packets - b.rx_packets >= 10)
+		if (a.rx_packets - b.rx_packets >= 12 && a.ip_frag_held == 0)
 			break;
 		if (tern_sched_run_once(F.core) == 0)
 			usleep(100);
@@ -252,7 +259,7 @@ static void test_scapy_malformed(void **state)
 		if (((uint64_t *)&a.drops)[i] != ((uint64_t *)&b.drops)[i])
 			fprintf(stderr, "drop counter #%zu: +%llu\n", i, (unsigned long long)
 				(((uint64_t *)&a.drops)[i] - ((uint64_t *)&b.drops)[i]));
-	assert_int_equal(a.rx_packets - b.rx_packets, 10);
+	assert_int_equal(a.rx_packets - b.rx_packets, 12);
 	/* The runt, padded by the kernel: our MAC, then zeros, so type 0. */
 	assert_int_equal(a.drops.eth_type - b.drops.eth_type, 1);
 	assert_int_equal(a.drops.ip_ihl - b.drops.ip_ihl, 1);
@@ -260,14 +267,23 @@ static void test_scapy_malformed(void **state)
 	assert_int_equal(a.drops.ip_cksum - b.drops.ip_cksum, 1);
 	assert_int_equal(a.drops.udp_cksum - b.drops.udp_cksum, 1);
 	assert_int_equal(a.drops.udp_len - b.drops.udp_len, 1);
+	/* The overlapping pair at once, the incomplete one after 200 ms. */
 	assert_int_equal(a.drops.ip_frag - b.drops.ip_frag, 3);
-	assert_int_equal(a.udp_delivered - b.udp_delivered, 1);
+	assert_int_equal(a.ip_reassembled - b.ip_reassembled, 1);
+	assert_int_equal(a.udp_delivered - b.udp_delivered, 2);
 	assert_int_equal(tern_engine_drops_total(&a) - tern_engine_drops_total(&b), 9);
-	assert_int_equal(a.rx_packets, a.delivered + tern_engine_drops_total(&a));
+	assert_int_equal(a.rx_packets, a.delivered + tern_engine_drops_total(&a) + a.ip_frag_held);
 	/* Only the good one is queued; taking it leaves the pool as it was. */
 	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), 0);
 	assert_int_equal(d.len, 16);
 	assert_int_equal(((uint8_t *)d.data)[0], 'g');
+	rte_pktmbuf_free(d.m);
+	/* The 1800-byte datagram, from two fragments, in one mbuf. */
+	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), 0);
+	assert_int_equal(d.len, 1800);
+	assert_int_equal(d.m->nb_segs, 1);
+	for (int i = 0; i < 1800; i++)
+		assert_int_equal(((uint8_t *)d.data)[i], i % 200);
 	rte_pktmbuf_free(d.m);
 	assert_int_equal(tern_udp_close(s), 0);
 	assert_int_equal(tern_mbuf_pool_in_use(pool), base);
