@@ -194,7 +194,8 @@ int tern_engine_destroy(struct tern_engine *eng)
 	if (eng == NULL)
 		return 0;
 	if (eng_busy(eng)) {
-		tern_log(TERN_LOG_ERR, "engine: tasks still wait on it or serve handlers run: cancel or stop them before destroy");
+		tern_log(TERN_LOG_ERR, "engine: tasks still wait on it or serve handlers run: "
+			 "cancel or stop them before destroy");
 		return -EBUSY;
 	}
 	tern_sched_remove_poller(eng->sched, eng->poller_id);
