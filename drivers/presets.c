@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "drivers_internal.h"
 
@@ -82,4 +83,23 @@ const struct tern_preset *tern__preset(enum tern_port_preset p)
 	if ((unsigned int)p >= TERN_PORT_PRESET_COUNT)
 		return NULL;
 	return &presets[p];
+}
+
+int tern_port_preset_parse(const char *name, enum tern_port_preset *out)
+{
+	static const char *const names[TERN_PORT_PRESET_COUNT] = {
+		[TERN_PORT_ETHDEV] = "ethdev", [TERN_PORT_NULL] = "null",
+		[TERN_PORT_MEMIF] = "memif",   [TERN_PORT_TAP] = "tap",
+		[TERN_PORT_AF_PACKET] = "af_packet", [TERN_PORT_PCAP] = "pcap",
+		[TERN_PORT_RING] = "ring",
+	};
+
+	if (!name || !out)
+		return -EINVAL;
+	for (int p = 0; p < TERN_PORT_PRESET_COUNT; p++)
+		if (strcmp(name, names[p]) == 0) {
+			*out = (enum tern_port_preset)p;
+			return 0;
+		}
+	return -EINVAL;
 }

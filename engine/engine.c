@@ -3,6 +3,7 @@
  * The per-core engine: create/destroy, the poller (TX flush, RX burst,
  * prefetch, demultiplex, ARP timers) and the TX buffer.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,4 +214,14 @@ void tern_engine_stats(const struct tern_engine *eng, struct tern_engine_stats *
 		memset(out, 0, sizeof(*out));
 	else
 		*out = eng->st;
+}
+
+int tern_ipv4_parse(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (!s || !out || inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = ntohl(a.s_addr);
+	return 0;
 }

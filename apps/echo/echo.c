@@ -73,42 +73,16 @@ static void usage(const char *prog)
 		prog);
 }
 
-static int parse_preset(const char *s, enum tern_port_preset *p)
-{
-	static const struct { const char *name; enum tern_port_preset p; } t[] = {
-		{ "ring", TERN_PORT_RING }, { "memif", TERN_PORT_MEMIF },
-		{ "tap", TERN_PORT_TAP }, { "af_packet", TERN_PORT_AF_PACKET },
-		{ "null", TERN_PORT_NULL },
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(s, t[i].name) == 0) {
-			*p = t[i].p;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int parse_ip(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*out = ntohl(a.s_addr);
-	return 0;
-}
-
 static int parse_opt(int c, const char *arg, struct echo_opts *o)
 {
 	switch (c) {
-	case 'P': return parse_preset(arg, &o->preset);
+	case 'P': return tern_port_preset_parse(arg, &o->preset);
 	case 'i': o->iface = arg; return 0;
 	case 's': o->socket = arg; return 0;
 	case 'S': o->server = true; return 0;
-	case 'a': return parse_ip(arg, &o->ip);
-	case 'm': return parse_ip(arg, &o->mask);
-	case 'g': return parse_ip(arg, &o->gw);
+	case 'a': return tern_ipv4_parse(arg, &o->ip);
+	case 'm': return tern_ipv4_parse(arg, &o->mask);
+	case 'g': return tern_ipv4_parse(arg, &o->gw);
 	case 'p': o->port = (uint16_t)strtoul(arg, NULL, 0); return o->port ? 0 : -EINVAL;
 	case 't': o->seconds = strtoull(arg, NULL, 0); return 0;
 	case 'r': o->rate = strtoull(arg, NULL, 0); return 0;

@@ -51,32 +51,6 @@ static void usage(const char *prog)
 
 /* ------------------------------------------------------------ options */
 
-static int parse_preset(const char *s, enum tern_port_preset *p)
-{
-	static const struct { const char *name; enum tern_port_preset p; } t[] = {
-		{ "memif", TERN_PORT_MEMIF }, { "tap", TERN_PORT_TAP },
-		{ "af_packet", TERN_PORT_AF_PACKET }, { "null", TERN_PORT_NULL },
-		{ "ethdev", TERN_PORT_ETHDEV },
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(s, t[i].name) == 0) {
-			*p = t[i].p;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int parse_ip(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*out = ntohl(a.s_addr);
-	return 0;
-}
-
 static int parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
@@ -126,15 +100,15 @@ static int parse_u32(const char *s, uint32_t *out)
 static int parse_opt(int c, const char *arg, struct gen_opts *o, uint16_t *port_id)
 {
 	switch (c) {
-	case 'P': return parse_preset(arg, &o->preset);
+	case 'P': return tern_port_preset_parse(arg, &o->preset);
 	case 's': o->socket = arg; return 0;
 	case 'S': o->server = true; return 0;
 	case 'i': o->iface = arg; return 0;
 	case 'I': return parse_u16(arg, 0, UINT16_MAX, port_id);
-	case 'a': return parse_ip(arg, &o->ip);
-	case 'm': return parse_ip(arg, &o->mask);
-	case 'g': return parse_ip(arg, &o->gw);
-	case 'd': return parse_ip(arg, &o->dst_ip);
+	case 'a': return tern_ipv4_parse(arg, &o->ip);
+	case 'm': return tern_ipv4_parse(arg, &o->mask);
+	case 'g': return tern_ipv4_parse(arg, &o->gw);
+	case 'd': return tern_ipv4_parse(arg, &o->dst_ip);
 	case 'D': return parse_u16(arg, 1, UINT16_MAX, &o->dst_port);
 	case 'p': return parse_u16(arg, 1, UINT16_MAX, &o->src_port);
 	case 'f': return parse_u16(arg, 1, GEN_FLOWS_MAX, &o->flows);

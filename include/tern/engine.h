@@ -42,6 +42,13 @@ struct tern_engine;
 struct tern_udp_sock;
 
 /** Engine configuration. Zeroed fields take their defaults. */
+/**
+ * Parses a dotted IPv4 address ("10.0.0.1") into host byte order, the order
+ * every address in this API uses.
+ * @return 0 and *out set; -EINVAL: NULL argument or not an IPv4 address.
+ */
+int tern_ipv4_parse(const char *s, uint32_t *out);
+
 struct tern_engine_conf {
 	struct tern_port *port;     /**< started or not; must outlive the engine */
 	uint16_t worker;            /**< the port's worker index this core serves */

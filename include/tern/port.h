@@ -104,6 +104,13 @@ enum tern_port_preset {
 	TERN_PORT_PRESET_COUNT
 };
 
+/**
+ * The preset named @p name: "ethdev", "null", "memif", "tap", "af_packet",
+ * "pcap" or "ring" (what apps take on their command line).
+ * @return 0 and *out set; -EINVAL: NULL argument or unknown name.
+ */
+int tern_port_preset_parse(const char *name, enum tern_port_preset *out);
+
 /* Offloads, as negotiated; see tern_port_offloads(). */
 #define TERN_OFFLOAD_IPV4_CKSUM_RX  (1u << 0)
 #define TERN_OFFLOAD_L4_CKSUM_RX    (1u << 1)  /* UDP and TCP */

@@ -169,9 +169,28 @@ static void test_config_errors_name_the_fix(void **state)
 	assert_int_equal(tern_eal_args_build(1, argv, &o, &a), -ENOENT);
 }
 
+static void test_preset_names(void **state)
+{
+	enum tern_port_preset p;
+
+	assert_int_equal(tern_port_preset_parse("memif", &p), 0);
+	assert_int_equal(p, TERN_PORT_MEMIF);
+	assert_int_equal(tern_port_preset_parse("af_packet", &p), 0);
+	assert_int_equal(p, TERN_PORT_AF_PACKET);
+	assert_int_equal(tern_port_preset_parse("ethdev", &p), 0);
+	assert_int_equal(p, TERN_PORT_ETHDEV);
+	assert_int_equal(tern_port_preset_parse("ring", &p), 0);
+	assert_int_equal(p, TERN_PORT_RING);
+	assert_int_equal(tern_port_preset_parse("Memif", &p), -EINVAL);
+	assert_int_equal(tern_port_preset_parse("", &p), -EINVAL);
+	assert_int_equal(tern_port_preset_parse(NULL, &p), -EINVAL);
+	assert_int_equal(tern_port_preset_parse("tap", NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_preset_names),
 		cmocka_unit_test(test_no_pci_by_default),
 		cmocka_unit_test(test_allowlist_enables_pci),
 		cmocka_unit_test(test_allow_with_no_pci_refused),

@@ -625,9 +625,25 @@ static void test_static_entry(void **state)
 	eng_assert_conserved(&F);
 }
 
+static void test_ipv4_parse(void **state)
+{
+	uint32_t a;
+
+	assert_int_equal(tern_ipv4_parse("10.1.2.3", &a), 0);
+	assert_int_equal(a, 0x0a010203); /* host order */
+	assert_int_equal(tern_ipv4_parse("255.255.255.255", &a), 0);
+	assert_int_equal(a, 0xffffffffu);
+	assert_int_equal(tern_ipv4_parse("10.1.2", &a), -EINVAL);
+	assert_int_equal(tern_ipv4_parse("10.1.2.256", &a), -EINVAL);
+	assert_int_equal(tern_ipv4_parse("::1", &a), -EINVAL);
+	assert_int_equal(tern_ipv4_parse(NULL, &a), -EINVAL);
+	assert_int_equal(tern_ipv4_parse("1.2.3.4", NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_parse),
 		cmocka_unit_test_setup_teardown(test_arp_request_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
