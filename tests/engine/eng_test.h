@@ -149,4 +149,64 @@ static inline void eng_assert_conserved(struct eng_fix *f)
 			 st.delivered + tern_engine_drops_total(&st) + st.ip_frag_held);
 }
 
+/* Tears down an engine fixture and checks nothing was left behind:
+ * mbufs back to 0, no task and no promise record still alive. */
+static inline int eng_fix_teardown(struct eng_fix *f, struct tern_mbuf_pool *pool)
+{
+	struct tern_sched_stats ss;
+	uint32_t n;
+
+	eng_peer_drain(f);
+	if (tern_engine_destroy(f->eng) < 0)
+		return -1;
+	tern_sched_stats(f->core, &ss);
+	tern_sched_destroy(f->core);
+	tern_port_destroy(f->peer);
+	tern_port_destroy(f->nic);
+	n = tern_mbuf_pool_in_use(pool);
+	if (n != 0 || ss.tasks_live != 0 || ss.records_live != 0) {
+		fprintf(stderr, "left behind: %u mbufs, %llu tasks, %llu records\n", n,
+			(unsigned long long)ss.tasks_live, (unsigned long long)ss.records_live);
+		return -1;
+	}
+	return 0;
+}
+
+/* What apps/echo does: await a burst, send each datagram back in place,
+ * until eng_echo_stop() cancels it. */
+struct eng_echo {
+	struct tern_udp_sock *s;
+	tern_cancel_t stop;     /* made by the task: sources belong to its core */
+	bool made;
+	uint64_t echoed;
+};
+
+static inline intptr_t eng_echo_task(void *arg)
+{
+	struct eng_echo *e = arg;
+	struct tern_udp_dgram d[32];
+
+	if (tern_cancel_create(&e->stop) < 0)
+		return -ENOMEM;
+	e->made = true;
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(e->s, d, 32, tern_cancel_token(e->stop));
+		uint16_t k;
+
+		if (n < 0) {
+			tern_cancel_dispose(e->stop);
+			return n == -ECANCELED ? 0 : n;
+		}
+		k = tern_udp_reply_burst(e->s, d, n, TERN_UDP_REPLY_UNCHANGED);
+		for (uint16_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m);
+		e->echoed += k;
+	}
+}
+
+static inline intptr_t eng_echo_stop(void *arg)
+{
+	return tern_cancel(((struct eng_echo *)arg)->stop);
+}
+
 #endif

@@ -56,23 +56,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct tern_sched_stats ss;
-	uint32_t n;
-
-	eng_peer_drain(&F);
-	if (tern_engine_destroy(F.eng) < 0)
-		return -1;
-	tern_sched_stats(F.core, &ss);
-	tern_sched_destroy(F.core);
-	tern_port_destroy(F.peer);
-	tern_port_destroy(F.nic);
-	n = tern_mbuf_pool_in_use(pool);
-	if (n != 0 || ss.tasks_live != 0 || ss.records_live != 0) {
-		fprintf(stderr, "left behind: %u mbufs, %llu tasks, %llu records\n", n,
-			(unsigned long long)ss.tasks_live, (unsigned long long)ss.records_live);
-		return -1;
-	}
-	return 0;
+	return eng_fix_teardown(&F, pool);
 }
 
 static struct tern_engine_stats stats(void)
@@ -215,48 +199,14 @@ static void test_port_unreachable_rate_limited(void **state)
 
 /* ------------------------------------------------------------------ UDP */
 
-struct echo_arg {
-	struct tern_udp_sock *s;
-	tern_cancel_t stop;     /* made by the task: sources belong to its core */
-	uint64_t echoed;
-};
-
-/* What apps/echo does: await a burst, send each datagram back in place. */
-static intptr_t echo_task(void *arg)
-{
-	struct echo_arg *e = arg;
-	struct tern_udp_dgram d[32];
-
-	if (tern_cancel_create(&e->stop) < 0)
-		return -ENOMEM;
-	for (;;) {
-		intptr_t n = tern_udp_recv_burst(e->s, d, 32, tern_cancel_token(e->stop));
-		uint16_t k;
-
-		if (n < 0) {
-			tern_cancel_dispose(e->stop);
-			return n == -ECANCELED ? 0 : n;
-		}
-		k = tern_udp_reply_burst(e->s, d, n, TERN_UDP_REPLY_UNCHANGED);
-		for (uint16_t i = k; i < n; i++)
-			rte_pktmbuf_free(d[i].m);
-		e->echoed += k;
-	}
-}
-
-static intptr_t stop_task(void *arg)
-{
-	return tern_cancel(((struct echo_arg *)arg)->stop);
-}
-
 /* Cancels the echo task's wait from a task of its core, checks it ended
  * cleanly, closes the socket. */
-static void stop_echo(struct echo_arg *e, tern_task_t t)
+static void stop_echo(struct eng_echo *e, tern_task_t t)
 {
 	tern_task_t st;
 
 	assert_int_equal(tern_udp_close(e->s), -EBUSY); /* the task still waits */
-	assert_int_equal(tern_task_spawn(stop_task, e, &(struct tern_task_opts){
+	assert_int_equal(tern_task_spawn(eng_echo_stop, e, &(struct tern_task_opts){
 		.sched = F.core, .name = "stop" }, &st), 0);
 	eng_pump(&F);
 	assert_true(tern_future_done(tern_task_future(t)));
@@ -267,14 +217,14 @@ static void stop_echo(struct echo_arg *e, tern_task_t t)
 
 static void test_udp_echo_round_trip(void **state)
 {
-	struct echo_arg e = { 0 };
+	struct eng_echo e = { 0 };
 	struct rte_mbuf *r[16];
 	tern_task_t t;
 
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &e.s), 0);
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &(struct tern_udp_sock *){ 0 }),
 			 -EADDRINUSE);
-	assert_int_equal(tern_task_spawn(echo_task, &e, &(struct tern_task_opts){
+	assert_int_equal(tern_task_spawn(eng_echo_task, &e, &(struct tern_task_opts){
 		.sched = F.core, .name = "echo" }, &t), 0);
 	eng_pump(&F); /* the task waits now */
 	for (int i = 0; i < 8; i++)

@@ -27,39 +27,6 @@ static struct tern_mbuf_pool *pool;
 static struct eng_fix F;
 static uint32_t base;
 
-struct echo_arg {
-	struct tern_udp_sock *s;
-	tern_cancel_t stop;
-	bool made;
-};
-
-static intptr_t echo_task(void *arg)
-{
-	struct echo_arg *e = arg;
-	struct tern_udp_dgram d[32];
-
-	if (tern_cancel_create(&e->stop) < 0)
-		return -ENOMEM;
-	e->made = true;
-	for (;;) {
-		intptr_t n = tern_udp_recv_burst(e->s, d, 32, tern_cancel_token(e->stop));
-		uint16_t k;
-
-		if (n < 0) {
-			tern_cancel_dispose(e->stop);
-			return n == -ECANCELED ? 0 : n;
-		}
-		k = tern_udp_reply_burst(e->s, d, n, TERN_UDP_REPLY_UNCHANGED);
-		for (uint16_t i = k; i < n; i++)
-			rte_pktmbuf_free(d[i].m);
-	}
-}
-
-static intptr_t stop_task(void *arg)
-{
-	return tern_cancel(((struct echo_arg *)arg)->stop);
-}
-
 /* Runs cmd in a child while this thread drives the core; kills it after
  * limit_s. Returns its exit status (-1: killed or not run). */
 static int run_client(const char *cmd, int limit_s)
@@ -164,15 +131,15 @@ static void test_kernel_udp_echo(void **state)
 		"    d,a=s.recvfrom(2048); ok+= d==m and a[1]==7\n"
 		"  except socket.timeout: pass\n"
 		"print(\"echoed\",ok,file=sys.stderr); sys.exit(0 if ok==50 else 1)'";
-	struct echo_arg e = { 0 };
+	struct eng_echo e = { 0 };
 	struct tern_engine_stats st;
 	tern_task_t t, stop;
 
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &e.s), 0);
-	assert_int_equal(tern_task_spawn(echo_task, &e, &(struct tern_task_opts){
+	assert_int_equal(tern_task_spawn(eng_echo_task, &e, &(struct tern_task_opts){
 		.sched = F.core, .name = "echo" }, &t), 0);
 	assert_int_equal(run_client(client, 20), 0);
-	assert_int_equal(tern_task_spawn(stop_task, &e, &(struct tern_task_opts){
+	assert_int_equal(tern_task_spawn(eng_echo_stop, &e, &(struct tern_task_opts){
 		.sched = F.core, .name = "stop" }, &stop), 0);
 	for (int i = 0; i < 100 && !tern_future_done(tern_task_future(t)); i++)
 		tern_sched_run_once(F.core);
