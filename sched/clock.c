@@ -12,42 +12,34 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 /* Written once under pthread_once, read-only afterwards. */
 static uint64_t ns_per_cycle_q32;  /* ns per cycle, 32.32 fixed point */
-static uint64_t cycles_per_ns_q32; /* cycles per ns, 32.32 fixed point */
 
-static uint64_t mono_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t tern__mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void calibrate(void)
 {
-	uint64_t t0 = mono_ns(), c0 = tern__cycles(), t1, c1;
+	/* RAW: no NTP slewing while we measure the counter's rate. */
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC_RAW), c0 = tern__cycles(), t1, c1;
 
 	do {
-		t1 = mono_ns();
+		t1 = clock_ns(CLOCK_MONOTONIC_RAW);
 	} while (t1 - t0 < 10 * 1000 * 1000);
 	c1 = tern__cycles();
 	ns_per_cycle_q32 = (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (c1 - c0));
-	cycles_per_ns_q32 = (uint64_t)(((unsigned __int128)(c1 - c0) << 32) / (t1 - t0));
-}
-
-uint64_t tern__cycles_to_ns(uint64_t cycles)
-{
-	pthread_once(&once, calibrate);
-	return (uint64_t)(((unsigned __int128)cycles * ns_per_cycle_q32) >> 32);
 }
 
 uint64_t tern__ns_per_cycle_q32(void)
 {
 	pthread_once(&once, calibrate);
 	return ns_per_cycle_q32;
-}
-
-uint64_t tern__ns_to_cycles(uint64_t ns)
-{
-	pthread_once(&once, calibrate);
-	return (uint64_t)(((unsigned __int128)ns * cycles_per_ns_q32) >> 32);
 }

@@ -527,14 +527,6 @@ static void nap(void)
 	nanosleep(&ts, NULL);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static bool driven(const struct tern_sched *s)
 {
 	/* Pairs with unbind()'s release. */
@@ -626,14 +618,14 @@ int tern_cores_stop(struct tern_cores *c, uint64_t grace_ns)
 	/* Every core has fired its shutdown token, nothing is in flight and
 	 * no task is left, or the grace is over. Undriven cores are driven
 	 * from here meanwhile. */
-	deadline = mono_ns() + grace_ns;
+	deadline = tern__mono_ns() + grace_ns;
 	do {
 		bool drove = drive_undriven(c);
 		if (drained(c))
 			break;
 		if (!drove)
 			nap();
-	} while (mono_ns() < deadline);
+	} while (tern__mono_ns() < deadline);
 	join_all(c);
 	unfinished = cancel_leftover_jobs(c);
 	for (unsigned i = 0; i < c->n; i++) {

@@ -378,8 +378,7 @@ uint64_t tern_sched_now(const struct tern_sched *s)
 {
 	if (s->virtual_clock)
 		return s->vnow;
-	return (uint64_t)(((unsigned __int128)(tern__cycles() - s->clock_base) *
-			   s->ns_per_cycle_q32) >> 32);
+	return tern__sched_cycles_to_ns(s, tern__cycles() - s->clock_base);
 }
 
 int tern_sched_advance(struct tern_sched *s, uint64_t ns)
@@ -425,8 +424,7 @@ struct tern_sched *tern_sched_current(void)
 
 void tern__latency_record(struct tern_sched *s, struct tern_task *t)
 {
-	uint64_t ns = (uint64_t)(((unsigned __int128)(tern__cycles() - t->ready_at) *
-				  s->ns_per_cycle_q32) >> 32);
+	uint64_t ns = tern__sched_cycles_to_ns(s, tern__cycles() - t->ready_at);
 	unsigned b = ns ? 63u - (unsigned)__builtin_clzll(ns) : 0;
 
 	s->lat_hist[b < TERN_LATENCY_BUCKETS ? b : TERN_LATENCY_BUCKETS - 1]++;

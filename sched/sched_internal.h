@@ -328,10 +328,16 @@ static inline int tern__check_owner(const struct tern_sched *s, const char *what
 }
 
 /* Clock: cycles to nanoseconds, calibrated once per process. */
-uint64_t tern__cycles_to_ns(uint64_t cycles);
-uint64_t tern__ns_to_cycles(uint64_t ns);
 /* ns per cycle in 32.32 fixed point (schedulers cache it at create). */
 uint64_t tern__ns_per_cycle_q32(void);
+/* CLOCK_MONOTONIC in ns: for threads that are not cores (waits, sampling). */
+uint64_t tern__mono_ns(void);
+
+/* @cycles of @s's counter in ns, with the factor @s cached at create. */
+static inline uint64_t tern__sched_cycles_to_ns(const struct tern_sched *s, uint64_t cycles)
+{
+	return (uint64_t)(((unsigned __int128)cycles * s->ns_per_cycle_q32) >> 32);
+}
 
 /* Work sent off the calling core (cores.c, offload.c): the record lives on
  * the caller's core and carries both messages, there and back. */

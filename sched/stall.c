@@ -34,14 +34,6 @@ struct tern_stall_detector {
 	struct watch w[TERN_MAX_CORES];
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void log_report(const char *core, const char *task, uint64_t ns, void *arg)
 {
 	tern_log(TERN_LOG_WARN, "core %s: task %s has run %llu us without awaiting (stall)",
@@ -87,7 +79,7 @@ static void *detector(void *arg)
 			       (long)(d->o.period_ns % 1000000000u) };
 
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t now = mono_ns();
+		uint64_t now = tern__mono_ns();
 
 		for (unsigned i = 0; i < tern_cores_count(d->c); i++)
 			sample(d, i, now);
