@@ -151,8 +151,8 @@ struct rte_mbuf *eng_frag_in(struct tern_engine *eng, struct rte_mbuf *m);
 void eng_frag_poll(struct tern_engine *eng);
 intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
 		      tern_token_t tok);
-void eng_ipv4_hdr(struct tern_engine *eng, struct rte_ipv4_hdr *ip, uint8_t proto,
-		  uint32_t src, uint32_t dst, uint16_t total_len);
+void eng_ipv4_hdr(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		  uint8_t proto, uint32_t src, uint32_t dst, uint16_t total_len);
 void eng_icmp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
 void eng_icmp_port_unreach(struct tern_engine *eng, struct rte_mbuf *m,
 			   struct rte_ipv4_hdr *ip);

@@ -103,7 +103,7 @@ static bool icmp_unreach_build(struct tern_engine *eng, struct rte_mbuf *m,
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	ic = (struct rte_icmp_hdr *)(ip + 1);
 	len = sizeof(*ic) + quote;
-	eng_ipv4_hdr(eng, ip, IPPROTO_ICMP, eng->ip, src, sizeof(*ip) + len);
+	eng_ipv4_hdr(eng, m, ip, IPPROTO_ICMP, eng->ip, src, sizeof(*ip) + len);
 	ic->icmp_type = 3 /* destination unreachable */;
 	ic->icmp_code = 3; /* port unreachable */
 	ic->icmp_ident = 0;

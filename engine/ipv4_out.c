@@ -5,9 +5,13 @@
  */
 #include "engine_internal.h"
 
-/* Fills a 20-byte header; the checksum in software unless offloaded. */
-void eng_ipv4_hdr(struct tern_engine *eng, struct rte_ipv4_hdr *ip, uint8_t proto,
-		  uint32_t src, uint32_t dst, uint16_t total_len)
+/*
+ * Fills m's 20-byte header ip; the checksum in software unless the port
+ * granted IPv4 checksum offload, then m asks the NIC for it (m->l2_len is
+ * set by eth_out before the burst leaves).
+ */
+void eng_ipv4_hdr(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		  uint8_t proto, uint32_t src, uint32_t dst, uint16_t total_len)
 {
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
@@ -19,7 +23,11 @@ void eng_ipv4_hdr(struct tern_engine *eng, struct rte_ipv4_hdr *ip, uint8_t prot
 	ip->src_addr = rte_cpu_to_be_32(src);
 	ip->dst_addr = rte_cpu_to_be_32(dst);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m->l3_len = sizeof(*ip);
+	if (eng->offloads & TERN_OFFLOAD_IPV4_CKSUM_TX)
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	else
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
 /*

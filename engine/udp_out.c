@@ -10,10 +10,25 @@
 #include "engine_internal.h"
 
 #define UDP_MAX_PAYLOAD (1500 - 20 - 8)
+/* What udp_cksum and eng_ipv4_hdr may ask of the NIC; cleared when a
+ * send fails and the mbuf goes back to its caller. */
+#define UDP_TX_FLAGS (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM)
 
-/* The checksum of a finished datagram (ip and udp headers filled). */
-static void udp_cksum(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *uh)
+/*
+ * The checksum of a finished datagram (ip and udp headers filled): in
+ * software, or by the NIC when the port granted UDP checksum offload; then
+ * the field holds the pseudo-header sum, as DPDK's offload contract asks
+ * (drivers that compute it themselves, like tap, overwrite it).
+ */
+static void udp_cksum(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		      struct rte_udp_hdr *uh)
 {
+	if (eng->offloads & TERN_OFFLOAD_UDP_CKSUM_TX) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l4_len = sizeof(*uh);
+		uh->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		return;
+	}
 	uh->dgram_cksum = 0;
 	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
 }
@@ -78,12 +93,11 @@ static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_
 	eh->dst_addr = peer;
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	eng_ipv4_hdr(eng, ip, IPPROTO_UDP, dst, src, sizeof(*ip) + len);
+	eng_ipv4_hdr(eng, m, ip, IPPROTO_UDP, dst, src, sizeof(*ip) + len);
 	uh->src_port = dport;
 	uh->dst_port = sport;
 	uh->dgram_len = rte_cpu_to_be_16(len);
-	udp_cksum(ip, uh);
-	m->l3_len = sizeof(*ip);
+	udp_cksum(eng, m, ip, uh);
 }
 
 int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsigned flags)
@@ -108,6 +122,7 @@ int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsi
 	rc = eng_tx(s->eng, m);
 	if (TERN_UNLIKELY(rc < 0)) {
 		rte_pktmbuf_adj(m, hdrs); /* the caller's datagram again */
+		m->ol_flags &= ~UDP_TX_FLAGS;
 		return rc;
 	}
 	s->st.tx++;
@@ -136,11 +151,11 @@ static int udp_build(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t dst, 
 		return -EINVAL;
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip) + sizeof(*uh));
 	uh = (struct rte_udp_hdr *)(ip + 1);
-	eng_ipv4_hdr(s->eng, ip, IPPROTO_UDP, s->eng->ip, dst, sizeof(*ip) + len);
+	eng_ipv4_hdr(s->eng, m, ip, IPPROTO_UDP, s->eng->ip, dst, sizeof(*ip) + len);
 	uh->src_port = rte_cpu_to_be_16(s->port);
 	uh->dst_port = rte_cpu_to_be_16(port);
 	uh->dgram_len = rte_cpu_to_be_16(len);
-	udp_cksum(ip, uh);
+	udp_cksum(s->eng, m, ip, uh);
 	return 0;
 }
 
@@ -157,6 +172,7 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 	rc = eng_ipv4_out(s->eng, m, ip, tok);
 	if (rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL) {
 		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's payload again */
+		m->ol_flags &= ~UDP_TX_FLAGS;
 		return rc;
 	}
 	s->st.tx++;

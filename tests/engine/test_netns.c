@@ -5,7 +5,10 @@
  * its echo replies, and a python3 UDP socket gets every datagram echoed by
  * an echo task; scapy (Debian's, under /usr/bin/python3) sends malformed
  * frames from the kernel side of the tap, each dropped under its counter,
- * and a datagram in two fragments, reassembled.
+ * and a datagram in two fragments, reassembled. The engine's own sends
+ * (tern_udp_sendto, and replies rebuilt with new headers) reach a kernel
+ * socket whose UDP checksum check passes, twice: with checksums computed
+ * in software and with the tap's TX checksum offload.
  * Bounded: each client has a deadline and a packet count.
  * Needs root; exits 77 otherwise (and skips the scapy test without scapy).
  */
@@ -26,6 +29,7 @@ static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 static struct eng_fix F;
 static uint32_t base;
+static uint32_t want_offloads; /* TERN_OFFLOAD_* of the group running */
 
 /* Runs cmd in a child while this thread drives the core; kills it after
  * limit_s. Returns its exit status (-1: killed or not run). */
@@ -68,11 +72,10 @@ static int setup(void **state)
 					   .tx_desc = 256, .extra = 256 };
 	struct tern_port_conf c = { .preset = TERN_PORT_TAP, .name = "eng0", .iface = IFACE,
 				    .nb_workers = 1, .rx_desc = 256, .tx_desc = 256,
-				    .link_wait_ms = 2000 };
+				    .link_wait_ms = 2000, .offloads = want_offloads };
 	struct tern_engine_conf ec = { .ip = ENG_IP_NS, .frag_timeout_ms = 200 };
 
-	eal = eng_test_eal("engnetns");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+	if (tern_mbuf_pool_create(&pc, &pool) < 0)
 		return -1;
 	c.pool = pool;
 	if (tern_port_create(&c, &F.nic) < 0 || tern_port_start(F.nic) < 0 ||
@@ -85,6 +88,12 @@ static int setup(void **state)
 	ec.sched = F.core;
 	if (tern_engine_create(&ec, &F.eng) < 0)
 		return -1;
+	if ((want_offloads & TERN_OFFLOAD_UDP_CKSUM_TX) &&
+	    !(tern_port_offloads(F.nic) & TERN_OFFLOAD_UDP_CKSUM_TX)) {
+		fprintf(stderr, "tap did not grant UDP TX checksum offload (0x%x)\n",
+			tern_port_offloads(F.nic));
+		return -1;
+	}
 	/* No IPv6 on the kernel side: its chatter would land in eth_not_ours
 	 * and blur the exact counts of the malformed-frame test. */
 	return sh("sysctl -qw net.ipv6.conf." IFACE ".disable_ipv6=1; ip link set lo up && "
@@ -105,7 +114,14 @@ static int teardown(void **state)
 	rc = tern_mbuf_pool_destroy(pool);
 	if (n > base)
 		fprintf(stderr, "%u mbufs in use after the test, %u before\n", n, base);
-	return tern_eal_destroy(eal) ?: rc ?: (n > base ? -1 : 0);
+	memset(&F, 0, sizeof(F));
+	return rc ?: (n > base ? -1 : 0);
+}
+
+static int setup_offload(void **state)
+{
+	want_offloads = TERN_OFFLOAD_ALL;
+	return setup(state);
 }
 
 static void test_kernel_ping(void **state)
@@ -256,13 +272,94 @@ static void test_scapy_malformed(void **state)
 	assert_int_equal(tern_mbuf_pool_in_use(pool), base);
 }
 
+/*
+ * The engine sends: a kernel socket says hello from KERNEL_IP, the task
+ * answers with SENDS datagrams through tern_udp_sendto (lengths 0..SENDS-1,
+ * odd and even, so a checksum that mishandles the last byte shows), then
+ * with the hello rebuilt in place with a changed payload. The kernel drops
+ * a datagram whose UDP checksum is wrong (counting it in InCsumErrors), so
+ * every datagram arriving intact, and InCsumErrors unchanged, is the check.
+ */
+#define SENDS 40
+
+static intptr_t sender_task(void *arg)
+{
+	struct tern_udp_sock *s = arg;
+	struct rte_mempool *mp = tern_mbuf_pool_mempool(pool);
+	struct tern_udp_dgram d;
+	intptr_t rc = tern_udp_recv(s, &d, TERN_TOKEN_NONE);
+
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < SENDS; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		char *p = m == NULL ? NULL : rte_pktmbuf_append(m, (uint16_t)i);
+
+		if (m == NULL || (i > 0 && p == NULL))
+			return -ENOMEM;
+		for (int k = 0; k < i; k++)
+			p[k] = (char)('a' + (i + k) % 26);
+		rc = tern_udp_sendto(s, m, d.src_ip, d.src_port, TERN_TOKEN_NONE);
+		if (rc < 0) {
+			rte_pktmbuf_free(m);
+			return rc;
+		}
+	}
+	memcpy(d.data, "HELLO", 5); /* changed: the reply gets new headers */
+	rc = tern_udp_reply(s, &d, 0);
+	if (rc < 0)
+		rte_pktmbuf_free(d.m);
+	return rc;
+}
+
+static void test_kernel_udp_from_engine(void **state)
+{
+	static const char client[] =
+		"/usr/bin/python3 -c 'import socket,sys\n"
+		"def csum():\n"
+		"  l=[x.split() for x in open(\"/proc/net/snmp\") if x.startswith(\"Udp:\")]\n"
+		"  return int(l[1][l[0].index(\"InCsumErrors\")])\n"
+		"c0=csum(); s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(2)\n"
+		"s.bind((\"" KERNEL_IP "\",0)); s.sendto(b\"hello\",(\"" ENG_IP_NS_STR "\",9))\n"
+		"ok=0\n"
+		"for i in range(" RTE_STR(SENDS) "):\n"
+		"  d,a=s.recvfrom(2048)\n"
+		"  ok+= d==bytes(ord(\"a\")+(i+k)%26 for k in range(i)) and a[1]==9\n"
+		"d,a=s.recvfrom(2048); ok+= d==b\"HELLO\"\n"
+		"print(\"intact\",ok,\"csum errors\",csum()-c0,file=sys.stderr)\n"
+		"sys.exit(0 if ok==" RTE_STR(SENDS) "+1 and csum()==c0 else 1)'";
+	struct tern_udp_sock *s;
+	struct tern_engine_stats st;
+	tern_task_t t;
+
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_task_spawn(sender_task, s, &(struct tern_task_opts){
+		.sched = F.core, .name = "sender" }, &t), 0);
+	assert_int_equal(run_client(client, 20), 0);
+	for (int i = 0; i < 100 && !tern_future_done(tern_task_future(t)); i++)
+		tern_sched_run_once(F.core);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	tern_engine_stats(F.eng, &st);
+	assert_true(st.tx_packets >= SENDS + 1);
+	assert_int_equal(st.rx_packets, st.delivered + tern_engine_drops_total(&st));
+	assert_int_equal(tern_mbuf_pool_in_use(pool), base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernel_ping),
 		cmocka_unit_test(test_kernel_udp_echo),
+		cmocka_unit_test(test_kernel_udp_from_engine),
 		cmocka_unit_test(test_scapy_malformed),
 	};
+	const struct CMUnitTest offload_tests[] = {
+		cmocka_unit_test(test_kernel_ping),
+		cmocka_unit_test(test_kernel_udp_echo),
+		cmocka_unit_test(test_kernel_udp_from_engine),
+	};
+	int rc;
 
 	if (geteuid() != 0) {
 		printf("SKIP: needs root to create a network namespace\n");
@@ -272,5 +369,11 @@ int main(void)
 		printf("SKIP: unshare(CLONE_NEWNET): %s\n", strerror(errno));
 		return SKIP;
 	}
-	return cmocka_run_group_tests(tests, setup, teardown);
+	eal = eng_test_eal("engnetns");
+	if (eal == NULL)
+		return 1;
+	rc = cmocka_run_group_tests_name("software checksums", tests, setup, teardown);
+	rc |= cmocka_run_group_tests_name("TX checksum offload", offload_tests,
+					  setup_offload, teardown);
+	return tern_eal_destroy(eal) ?: rc;
 }
