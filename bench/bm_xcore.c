@@ -12,6 +12,11 @@
  *                       counter so nodes are reused only once dequeued)
  *   BM_xcore_roundtrip  tern_submit to the other core and await the result,
  *                       per round trip
+ *   BM_steal_imbalance/steal:0, /steal:1
+ *                       64 CPU-only stealable tasks of ~10 us spawned on
+ *                       core 0, core 1 idle: the time until all are done,
+ *                       with stealing off and on (the ratio on/off is the
+ *                       figure: 0.5 is a perfect split on two cores)
  * Wall time (real_time): the work spans two threads.
  */
 #define _GNU_SOURCE
@@ -317,3 +322,91 @@ static void bm_xcore_roundtrip(struct tern_bench *b)
 	unpin_main();
 }
 TERN_BENCH_DEF(bm_xcore_roundtrip, .name = "BM_xcore_roundtrip", .real_time = 1);
+
+/* ---- BM_steal_imbalance ---- */
+
+#define STEAL_JOBS 64
+#define STEAL_WORK 5000 /* xorshift steps per job: ~10 us of CPU on this VM */
+
+static struct tern_cores *st_group;
+
+/* CPU-only work of a fixed size (not a fixed time: a job that loses its
+ * CPU to another process takes longer, as real work would). */
+static intptr_t steal_job(void *arg)
+{
+	uint64_t x = (uintptr_t)arg | 1;
+
+	for (unsigned i = 0; i < STEAL_WORK; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	tern_bench_use(x);
+	return 0;
+}
+
+static intptr_t steal_loop(void *arg)
+{
+	struct tern_bench *b = arg;
+	uint64_t n = tern_bench_start(b);
+	intptr_t bad = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		tern_task_t t[STEAL_JOBS];
+
+		for (unsigned j = 0; j < STEAL_JOBS; j++)
+			if (tern_task_spawn(steal_job, (void *)(uintptr_t)(j + 1),
+					    &(struct tern_task_opts){
+						    .flags = TERN_TASK_STEALABLE }, &t[j]) < 0)
+				return 1;
+		for (unsigned j = 0; j < STEAL_JOBS; j++)
+			bad |= tern_task_await(t[j], TERN_TOKEN_NONE) != 0;
+	}
+	tern_bench_stop(b);
+	tern_sched_stop(tern_sched_current());
+	return bad;
+}
+
+/* Core 0 is the benchmark's thread, core 1 a thread of the group's own,
+ * each pinned to its CPU: both CPUs are needed, do not run under taskset. */
+static void steal_imbalance(struct tern_bench *b, bool steal)
+{
+	int cpus[2] = { 0, 1 };
+	struct tern_cores_opts o = { .n = 2, .cpus = cpus, .main_is_worker = true,
+				     .no_steal = !steal };
+	struct tern_sched_stats st0, st1;
+	tern_task_t t;
+
+	pin_main();
+	if (tern_cores_create(&o, &st_group) < 0 ||
+	    tern_task_spawn(steal_loop, b, &(struct tern_task_opts){
+		    .sched = tern_cores_sched(st_group, 0) }, &t) < 0 ||
+	    tern_cores_start(st_group) < 0) {
+		tern_bench_error(b, "could not start two cores");
+		unpin_main();
+		return;
+	}
+	tern_cores_enter(st_group, 0);
+	tern_cores_stop(st_group, 1000000000ull);
+	if (tern_task_await(t, TERN_TOKEN_NONE) != 0)
+		tern_bench_error(b, "a job failed");
+	tern_sched_stats(tern_cores_sched(st_group, 0), &st0);
+	tern_sched_stats(tern_cores_sched(st_group, 1), &st1);
+	/* The share core 1 ran: 0 with stealing off, ~0.5 at best with it on. */
+	tern_bench_counter(b, "stolen_share", (double)st1.jobs_stolen /
+			   (double)(st0.jobs_run + st1.jobs_run));
+	tern_cores_destroy(st_group);
+	unpin_main();
+}
+
+static void bm_steal_off(struct tern_bench *b)
+{
+	steal_imbalance(b, false);
+}
+TERN_BENCH_DEF(bm_steal_off, .name = "BM_steal_imbalance/steal:0", .real_time = 1);
+
+static void bm_steal_on(struct tern_bench *b)
+{
+	steal_imbalance(b, true);
+}
+TERN_BENCH_DEF(bm_steal_on, .name = "BM_steal_imbalance/steal:1", .real_time = 1);
