@@ -10,7 +10,9 @@
  * sockets at --rate packets per second (constant gaps, or --poisson), each
  * request stamped with its flow, sequence number and scheduled send TSC;
  * matches the echoes, prints one line per second and a latency summary.
- * See docs/gen.md.
+ * With --replay FILE, the UDP payloads of a pcap file are sent instead
+ * (gen_replay.c), at --rate or at the capture's timing, and the replies
+ * counted. See docs/gen.md.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -46,7 +48,9 @@ static void usage(const char *prog)
 		"  [--ip A.B.C.D] [--mask A.B.C.D] [--gw A.B.C.D] [--dst A.B.C.D] [--dst-port N]\n"
 		"  [--dst-mac XX:XX:XX:XX:XX:XX] [--src-port N] [--flows N] [--rate PPS] [--poisson] [--seed N] [--size BYTES]\n"
 		"  [--burst N] [--seconds N] [--count N] [--drain-ms N] [--json|--text]\n"
-		"  [--stopped-file PATH] [--hold-ms N]\n", prog);
+		"  [--stopped-file PATH] [--hold-ms N]\n"
+		"  [--replay FILE.pcap [--loops N] [--timing rate|capture] [--speed X]\n"
+		"   [--keep-dst-port] [--reply-pcap FILE.pcap]]\n", prog);
 }
 
 /* ------------------------------------------------------------ options */
@@ -97,6 +101,29 @@ static int parse_u32(const char *s, uint32_t *out)
 	return rc;
 }
 
+static int parse_timing(const char *s, enum gen_timing *out)
+{
+	if (strcmp(s, "rate") == 0)
+		*out = GEN_TIMING_RATE;
+	else if (strcmp(s, "capture") == 0)
+		*out = GEN_TIMING_CAPTURE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* A factor in (0, 1e6]: --speed. */
+static int parse_speed(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*s == '\0' || *end != '\0' || !(v > 0 && v <= 1e6))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int parse_opt(int c, const char *arg, struct gen_opts *o, uint16_t *port_id)
 {
 	switch (c) {
@@ -125,6 +152,12 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o, uint16_t *port_
 	case 'F': o->stopped_file = arg; return 0;
 	case 'M': o->dst_mac_set = true; return parse_mac(arg, o->dst_mac);
 	case 'H': return parse_u32(arg, &o->hold_ms);
+	case 'R': o->replay = arg; return 0;
+	case 'L': return parse_u64(arg, 1, 1000000000ull, &o->loops);
+	case 'k': return parse_timing(arg, &o->timing);
+	case 'x': return parse_speed(arg, &o->speed);
+	case 'K': o->keep_dst_port = true; return 0;
+	case 'W': o->reply_pcap = arg; return 0;
 	default: return -EINVAL;
 	}
 }
@@ -143,6 +176,9 @@ static int parse_args(int argc, char **argv, struct gen_opts *o, uint16_t *port_
 		{ "seconds", 1, NULL, 't' }, { "count", 1, NULL, 'c' },
 		{ "drain-ms", 1, NULL, 'w' }, { "json", 0, NULL, 'j' }, { "text", 0, NULL, 'T' },
 		{ "dst-mac", 1, NULL, 'M' }, { "stopped-file", 1, NULL, 'F' }, { "hold-ms", 1, NULL, 'H' },
+		{ "replay", 1, NULL, 'R' }, { "loops", 1, NULL, 'L' }, { "timing", 1, NULL, 'k' },
+		{ "speed", 1, NULL, 'x' }, { "keep-dst-port", 0, NULL, 'K' },
+		{ "reply-pcap", 1, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -150,14 +186,17 @@ static int parse_args(int argc, char **argv, struct gen_opts *o, uint16_t *port_
 	*o = (struct gen_opts){ .preset = TERN_PORT_MEMIF, .ip = 0x0a000002,
 				.dst_ip = 0x0a000001, .dst_port = 7, .src_port = 9000,
 				.flows = 1, .burst = 32, .size = 64, .rate = 10000,
-				.drain_ms = 500, .hold_ms = 10000,
+				.drain_ms = 500, .hold_ms = 10000, .loops = 1, .speed = 1.0,
 				.json = !isatty(STDOUT_FILENO) };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
 		if (parse_opt(c, optarg, o, port_id) < 0)
 			return -EINVAL;
-	if (o->seconds == 0 && o->count == 0)
-		o->seconds = 10; /* always bounded */
+	if (o->seconds == 0 && o->count == 0 && o->replay == NULL)
+		o->seconds = 10; /* always bounded; a replay by its frames times --loops */
+	if (o->replay == NULL && (o->reply_pcap != NULL || o->keep_dst_port ||
+				  o->timing != GEN_TIMING_RATE || o->loops != 1 || o->speed != 1.0))
+		return -EINVAL; /* replay options without --replay */
 	if ((uint32_t)o->src_port + o->flows > UINT16_MAX + 1u)
 		return -EINVAL;
 	return optind == argc ? 0 : -EINVAL;
@@ -307,6 +346,8 @@ static int gen_setup(struct gen_app *a, uint16_t port_id)
 				       .sock_queue = GEN_SOCK_QUEUE };
 	int rc = gen_alloc(a);
 
+	if (rc == 0 && gen_replaying(a))
+		rc = gen_replay_setup(a); /* before the port: a bad file fails fast */
 	if (rc == 0)
 		rc = tern_mbuf_pool_create(&pc, &a->pool);
 	if (rc == 0)
@@ -371,6 +412,7 @@ static void gen_teardown(struct gen_app *a)
 		free(a->flows[i].seen);
 	free(a->tick);
 	free(a->total);
+	gen_replay_free(a);
 }
 
 static int gen_run(struct gen_app *a, uint16_t port_id)
@@ -387,6 +429,12 @@ static int gen_run(struct gen_app *a, uint16_t port_id)
 		rc = tern_sched_run(a->core);
 	if (rc == 0 && a->o.stopped_file != NULL)
 		gen_hold(a);
+	if (rc == 0 && a->o.reply_pcap != NULL) {
+		int wrc = gen_replay_finish(a); /* the core has stopped: file I/O is fine */
+
+		gen_report_replies(a, wrc);
+		a->err = a->err ? a->err : wrc;
+	}
 	return rc < 0 ? rc : a->err;
 }
 

@@ -2,7 +2,9 @@
 /*
  * tern-gen's private state, shared by its files: gen.c (options, set-up,
  * tear-down), gen_tx.c (open-loop pacing), gen_rx.c (matching replies),
- * gen_report.c (live stats and the summary).
+ * gen_report.c (live stats and the summary), gen_replay.c (--replay: the
+ * schedule and payloads of a capture), gen_pcap.c (reading and writing pcap
+ * files with libpcap; gen_pcap_none.c when the build has no libpcap).
  */
 #ifndef TERN_GEN_H
 #define TERN_GEN_H
@@ -42,6 +44,7 @@ struct gen_payload {
 #define GEN_MAGIC_FIXED 0x0080u
 
 enum gen_dist { GEN_CONSTANT, GEN_POISSON };
+enum gen_timing { GEN_TIMING_RATE, GEN_TIMING_CAPTURE };
 
 struct gen_opts {
 	enum tern_port_preset preset;
@@ -55,7 +58,59 @@ struct gen_opts {
 	uint32_t drain_ms, hold_ms;
 	enum gen_dist dist;
 	bool json;                   /* default: stdout is not a terminal */
+	/* --replay */
+	const char *replay, *reply_pcap;
+	uint64_t loops;
+	enum gen_timing timing;
+	double speed;                /* capture timing: 2.0 plays twice as fast */
+	bool keep_dst_port;          /* send to the captured UDP port, not --dst-port */
 };
+
+/* One datagram of a replayed capture: its payload and when it was sent. */
+struct gen_replay_frame {
+	uint64_t ts_ns;              /* capture time since the first usable frame */
+	uint32_t off;                /* payload's offset in gen_replay.data */
+	uint16_t len;                /* payload bytes */
+	uint16_t dst_port;           /* as captured */
+	uint16_t flow;               /* captured source ip:port, hashed to a flow */
+};
+
+/*
+ * A capture loaded for --replay. Only the UDP payloads (IPv4, not
+ * fragmented) are replayed, from our address and flows to --dst: the
+ * captured addresses, MACs and checksums are not, so the DUT accepts them.
+ * Every frame of the file is counted once: usable (n) or skipped by reason.
+ */
+struct gen_replay {
+	struct gen_replay_frame *f;
+	uint8_t *data;               /* payloads back to back */
+	uint32_t n, cap;             /* frames usable; allocated */
+	size_t data_len, data_cap;
+	uint64_t read;               /* frames in the file */
+	uint64_t skip_not_udp;       /* not IPv4/UDP (ARP, IPv6, TCP, ...) */
+	uint64_t skip_fragment;      /* an IPv4 fragment */
+	uint64_t skip_malformed;     /* headers cut short by the snap length, or bad */
+	uint64_t skip_too_big;       /* payload above GEN_REPLAY_PAYLOAD_MAX */
+	uint64_t skip_link;          /* link type other than Ethernet, raw IP or SLL */
+	uint64_t first_ns;           /* capture time of the first usable frame */
+	int err;                     /* -ENOMEM or -E2BIG while loading */
+	double tsc_per_ns;           /* capture timing: TSC cycles per ns of capture */
+};
+
+#define GEN_REPLAY_PAYLOAD_MAX 1472  /* one 1518-byte frame; the engine's limit */
+#define GEN_REPLAY_FRAMES_MAX (1u << 24)
+#define GEN_REPLAY_DATA_MAX (1u << 30)
+
+/* Replies kept for --reply-pcap: written after the run, off the polling core. */
+struct gen_replies {
+	uint8_t *buf;                /* records: u64 tsc, u16 len, len bytes */
+	size_t used, cap;
+	uint64_t kept;               /* replies kept for the file */
+	uint64_t overflow;           /* replies not kept: the buffer was full */
+	uint64_t written;            /* frames written to the file */
+};
+
+#define GEN_REPLIES_BYTES (32u << 20)
 
 struct gen_flow {
 	struct gen_app *app;
@@ -95,14 +150,23 @@ struct gen_app {
 	uint64_t behind_tsc;          /* how late the schedule was when it stopped */
 	uint16_t tx_flow, magic;
 	struct rte_mbuf *pending[GEN_BURST_MAX];
-	uint16_t pending_n, pending_flow;
+	uint16_t pending_n, pending_flow, pending_port;
 
 	/* matching (gen_rx.c) */
 	double ns_per_tsc;
 	struct gen_counters c;
 	struct tern_engine_stats eng_stats; /* at the summary */
 	struct hist *tick, *total;   /* this second's latencies; all before it */
+
+	/* --replay (gen_replay.c) */
+	struct gen_replay rp;
+	struct gen_replies replies;
 };
+
+static inline bool gen_replaying(const struct gen_app *a)
+{
+	return a->o.replay != NULL;
+}
 
 extern volatile sig_atomic_t gen_stop_requested;
 
@@ -115,9 +179,29 @@ void gen_tx_free_pending(struct gen_app *a);
 intptr_t gen_rx_task(void *arg);
 int gen_rx_spawn(struct gen_app *a, tern_task_t *tasks);
 
+/* gen_replay.c */
+int gen_replay_setup(struct gen_app *a);
+double gen_replay_gap(const struct gen_app *a, uint64_t k);
+bool gen_replay_same_dest(const struct gen_app *a, uint64_t k0, uint64_t k);
+void gen_replay_fill(struct gen_app *a, struct rte_mbuf *m, uint64_t k);
+uint16_t gen_replay_flow(const struct gen_app *a, uint64_t k);
+uint16_t gen_replay_port(const struct gen_app *a, uint64_t k);
+void gen_replay_reply(struct gen_app *a, const struct tern_udp_dgram *d, uint64_t now);
+int gen_replay_finish(struct gen_app *a);
+void gen_replay_free(struct gen_app *a);
+
+/* gen_pcap.c (or gen_pcap_none.c) */
+int gen_pcap_load(struct gen_app *a, const char *path);
+int gen_pcap_write(struct gen_app *a, const char *path);
+void gen_replay_eth(struct gen_replay *rp, uint16_t flows, uint64_t ts_ns,
+		    const uint8_t *p, uint32_t caplen);
+void gen_replay_ip(struct gen_replay *rp, uint16_t flows, uint64_t ts_ns,
+		   const uint8_t *p, uint32_t caplen);
+
 /* gen_report.c */
 void gen_report_tick(struct gen_app *a, double t, struct gen_counters *prev, double dt);
 void gen_report_summary(struct gen_app *a);
 void gen_report_start(struct gen_app *a);
+void gen_report_replies(struct gen_app *a, int rc);
 
 #endif

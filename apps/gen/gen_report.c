@@ -26,12 +26,18 @@ void gen_report_start(struct gen_app *a)
 
 	gen_ip(o->ip, src);
 	gen_ip(o->dst_ip, dst);
+	if (gen_replaying(a))
+		dist = o->timing == GEN_TIMING_CAPTURE ? "capture" : dist;
 	if (o->json)
 		printf("{\"start\":{\"src\":\"%s\",\"dst\":\"%s:%u\",\"flows\":%u,\"rate_pps\":%llu,"
 		       "\"dist\":\"%s\",\"frame_bytes\":%u,\"burst\":%u,\"seconds\":%llu,"
 		       "\"count\":%llu}}\n", src, dst, o->dst_port, o->flows,
-		       (unsigned long long)o->rate, dist, o->size, o->burst,
+		       (unsigned long long)o->rate, dist, gen_replaying(a) ? 0 : o->size, o->burst,
 		       (unsigned long long)o->seconds, (unsigned long long)o->count);
+	else if (gen_replaying(a))
+		printf("gen: replaying %u datagrams of %s %llu time(s) -> %s:%u, %u flow(s), %s\n",
+		       a->rp.n, o->replay, (unsigned long long)o->loops, dst, o->dst_port, o->flows,
+		       o->timing == GEN_TIMING_CAPTURE ? "at the capture's timing" : "at --rate");
 	else
 		printf("gen: %s -> %s:%u, %u flow(s), %llu pps %s, %u-byte frames, bursts of %u\n",
 		       src, dst, o->dst_port, o->flows, (unsigned long long)o->rate, dist,
@@ -68,6 +74,85 @@ void gen_report_tick(struct gen_app *a, double t, struct gen_counters *prev, dou
 	*prev = a->c;
 }
 
+/*
+ * What a replay did with every frame of its file and every send it owed:
+ * sent (tx), not sent (unsent: still due when the run stopped, or refused),
+ * skipped at load by reason; and the replies kept for --reply-pcap.
+ */
+static void gen_summary_replay_json(const struct gen_app *a)
+{
+	const struct gen_replay *rp = &a->rp;
+	uint64_t due = a->o.count;
+
+	printf(",\"replay\":{\"frames_read\":%llu,\"datagrams\":%u,\"loops\":%llu,"
+	       "\"due\":%llu,\"sent\":%llu,\"unsent\":%llu,\"replies\":%llu,"
+	       "\"skipped\":{\"not_udp\":%llu,\"fragment\":%llu,\"malformed\":%llu,"
+	       "\"too_big\":%llu,\"link_type\":%llu},\"reply_pcap_kept\":%llu,"
+	       "\"reply_pcap_overflow\":%llu}",
+	       (unsigned long long)rp->read, rp->n, (unsigned long long)a->o.loops,
+	       (unsigned long long)due, (unsigned long long)a->c.tx,
+	       (unsigned long long)(due > a->c.tx ? due - a->c.tx : 0),
+	       (unsigned long long)a->c.rx, (unsigned long long)rp->skip_not_udp,
+	       (unsigned long long)rp->skip_fragment, (unsigned long long)rp->skip_malformed,
+	       (unsigned long long)rp->skip_too_big, (unsigned long long)rp->skip_link,
+	       (unsigned long long)a->replies.kept, (unsigned long long)a->replies.overflow);
+}
+
+static void gen_summary_replay_text(const struct gen_app *a)
+{
+	const struct gen_replay *rp = &a->rp;
+	uint64_t due = a->o.count;
+
+	printf("gen: replay: %llu frames read, %u datagrams x %llu loop(s) = %llu due, "
+	       "sent %llu, not sent %llu, replies %llu\n", (unsigned long long)rp->read, rp->n,
+	       (unsigned long long)a->o.loops, (unsigned long long)due,
+	       (unsigned long long)a->c.tx,
+	       (unsigned long long)(due > a->c.tx ? due - a->c.tx : 0),
+	       (unsigned long long)a->c.rx);
+	printf("gen: replay: skipped frames: not IPv4/UDP %llu, fragments %llu, malformed %llu, "
+	       "payload over %u bytes %llu, link type %llu\n",
+	       (unsigned long long)rp->skip_not_udp, (unsigned long long)rp->skip_fragment,
+	       (unsigned long long)rp->skip_malformed, GEN_REPLAY_PAYLOAD_MAX,
+	       (unsigned long long)rp->skip_too_big, (unsigned long long)rp->skip_link);
+}
+
+/* s as a JSON string: a path may hold quotes, backslashes or controls. */
+static void gen_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+/* The line after the run about --reply-pcap's file. */
+void gen_report_replies(struct gen_app *a, int rc)
+{
+	const struct gen_replies *r = &a->replies;
+
+	if (a->o.json) {
+		printf("{\"reply_pcap\":{\"file\":");
+		gen_json_string(a->o.reply_pcap);
+		printf(",\"written\":%llu,\"overflow\":%llu,\"error\":%d}}\n",
+		       (unsigned long long)r->written, (unsigned long long)r->overflow, rc);
+	} else {
+		printf("gen: %llu replies written to %s%s\n", (unsigned long long)r->written,
+		       a->o.reply_pcap, rc < 0 ? ": FAILED" : "");
+		if (r->overflow > 0)
+			printf("gen: %llu replies not written: the %u MiB buffer was full\n",
+			       (unsigned long long)r->overflow, GEN_REPLIES_BYTES >> 20);
+	}
+	fflush(stdout);
+}
+
 static void gen_summary_json(struct gen_app *a, double secs, uint64_t lost, const uint64_t *p)
 {
 	const struct gen_counters *c = &a->c;
@@ -77,7 +162,7 @@ static void gen_summary_json(struct gen_app *a, double secs, uint64_t lost, cons
 	       "\"lost\":%llu,\"loss_pct\":%.6f,\"dup\":%llu,\"late\":%llu,\"bad\":%llu,"
 	       "\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"tx_retry\":%llu,\"alloc_fail\":%llu,"
 	       "\"latency_ns\":{\"n\":%llu,\"min\":%llu,\"mean\":%.0f,\"p50\":%llu,\"p90\":%llu,"
-	       "\"p99\":%llu,\"p99.9\":%llu,\"max\":%llu},\"rx_drops\":%llu,\"behind_ms\":%.1f,\"error\":%d}}\n",
+	       "\"p99\":%llu,\"p99.9\":%llu,\"max\":%llu},\"rx_drops\":%llu,\"behind_ms\":%.1f,\"error\":%d",
 	       secs, (unsigned long long)a->o.rate, (unsigned long long)c->tx,
 	       (unsigned long long)c->rx, (unsigned long long)lost,
 	       c->tx ? 100.0 * (double)lost / (double)c->tx : 0.0, (unsigned long long)c->dup,
@@ -89,6 +174,9 @@ static void gen_summary_json(struct gen_app *a, double secs, uint64_t lost, cons
 	       (unsigned long long)h->max,
 	       (unsigned long long)tern_engine_drops_total(&a->eng_stats),
 	       a->behind_tsc * a->ns_per_tsc / 1e6, a->err);
+	if (gen_replaying(a))
+		gen_summary_replay_json(a);
+	printf("}}\n");
 }
 
 static void gen_summary_text(struct gen_app *a, double secs, uint64_t lost, const uint64_t *p)
@@ -118,6 +206,8 @@ static void gen_summary_text(struct gen_app *a, double secs, uint64_t lost, cons
 		printf("gen: TX full %llu times, mbuf pool empty %llu times (sends were late, "
 		       "not skipped)\n", (unsigned long long)c->tx_retry,
 		       (unsigned long long)c->alloc_fail);
+	if (gen_replaying(a))
+		gen_summary_replay_text(a);
 }
 
 void gen_report_summary(struct gen_app *a)

@@ -23,8 +23,15 @@ static double gen_uniform(uint64_t *s)
 	return ((*s * 0x2545f4914f6cdd1dull) >> 11) * 0x1.0p-53 + 0x1.0p-54;
 }
 
-static double gen_gap(struct gen_app *a)
+/* The gap after send k (counted from the start of the run). */
+static double gen_gap(struct gen_app *a, uint64_t k)
 {
+	if (gen_replaying(a) && a->o.timing == GEN_TIMING_CAPTURE) {
+		double g = gen_replay_gap(a, k);
+
+		if (g >= 0)
+			return g;
+	}
 	if (a->o.dist == GEN_CONSTANT)
 		return a->gap_tsc;
 	return -log(gen_uniform(&a->rng)) * a->gap_tsc; /* exponential: Poisson arrivals */
@@ -42,15 +49,19 @@ void gen_tx_start(struct gen_app *a)
 	a->state = GEN_SENDING;
 }
 
-/* Scheduled times of the sends due by now: at most max. */
+/* Scheduled times of the sends due by now: at most max, and when replaying,
+ * only while they go to the first one's socket and port. */
 static uint16_t gen_due(struct gen_app *a, uint64_t now, uint64_t *tsc, uint16_t max)
 {
+	uint64_t k0 = a->scheduled;
 	uint16_t n = 0;
 
 	while (n < max && a->next_tsc <= (double)now && a->next_tsc < (double)a->end_tsc &&
-	       (a->o.count == 0 || a->scheduled + n < a->o.count)) {
-		tsc[n++] = (uint64_t)a->next_tsc;
-		a->next_tsc += gen_gap(a);
+	       (a->o.count == 0 || k0 + n < a->o.count) &&
+	       (n == 0 || !gen_replaying(a) || gen_replay_same_dest(a, k0, k0 + n))) {
+		tsc[n] = (uint64_t)a->next_tsc;
+		a->next_tsc += gen_gap(a, k0 + n);
+		n++;
 	}
 	return n;
 }
@@ -83,7 +94,7 @@ static uint16_t gen_send_pending(struct gen_app *a)
 {
 	struct gen_flow *f = &a->flows[a->pending_flow];
 	intptr_t k = tern_udp_sendto_burst(f->sock, a->pending, a->pending_n, a->o.dst_ip,
-					   a->o.dst_port, TERN_TOKEN_NONE);
+					   a->pending_port, TERN_TOKEN_NONE);
 
 	if (k == -ENOBUFS) {
 		a->c.tx_retry++; /* TX full: kept, retried next round with its stamp */
@@ -107,7 +118,7 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 {
 	uint64_t tsc[GEN_BURST_MAX];
 	uint16_t flow = a->tx_flow, n;
-	struct gen_flow *f = &a->flows[flow];
+	struct gen_flow *f;
 	double next = a->next_tsc;
 	uint64_t rng = a->rng;
 
@@ -120,12 +131,21 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 		a->c.alloc_fail++;
 		return 0;
 	}
-	for (uint16_t i = 0; i < n; i++)
-		gen_fill(a, f, flow, a->pending[i], tsc[i]);
+	if (gen_replaying(a)) {
+		flow = gen_replay_flow(a, a->scheduled);
+		a->pending_port = gen_replay_port(a, a->scheduled);
+		for (uint16_t i = 0; i < n; i++)
+			gen_replay_fill(a, a->pending[i], a->scheduled + i);
+	} else {
+		f = &a->flows[flow];
+		a->pending_port = a->o.dst_port;
+		for (uint16_t i = 0; i < n; i++)
+			gen_fill(a, f, flow, a->pending[i], tsc[i]);
+		a->tx_flow = (uint16_t)((flow + 1) % a->o.flows);
+	}
 	a->scheduled += n;
 	a->pending_n = n;
 	a->pending_flow = flow;
-	a->tx_flow = (uint16_t)((flow + 1) % a->o.flows);
 	return n;
 }
 
