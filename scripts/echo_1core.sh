@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Single-core UDP echo A/B (issues 6 and 7; the gated end-to-end figure of
+# scripts/perf.sh). Both ends in one process on one forwarding core, over
+# the same loop for both sides: two memif ports of the process connected to
+# each other through one socket file (server + client, socket-abstract=no).
+# A burst is injected once from each port and then circulates:
+#   A: bench/e2e/tern-echo-loop: an engine per port on one scheduler, each
+#      with a UDP socket on one port number whose task echoes every
+#      datagram in place (source port == destination port, so every echo
+#      is echoed again);
+#   B: dpdk-testpmd --forward-mode=5tswap --tx-first on the two ports, one
+#      forwarding lcore (-l C,M --main-lcore M, the main lcore only prints
+#      --stats-period 1).
+# The figure: packets received per second summed over both ports, sampled
+# once a second, the first second dropped as warm-up, median of the rest.
+# Runs go A, B, A, B, ...; each pair gives a ratio A/B; the job reports the
+# median and spread of the ratios. The same CPU, frame size and number of
+# packets in flight (--inject per port; testpmd's --tx-first sends one burst
+# of 32 per port, so other values use --burst for it) on both sides.
+#
+#   scripts/echo_1core.sh [--build-dir DIR] [--pairs N] [--seconds S]
+#                         [--inject N] [--size BYTES] [--cpu C] [--out FILE.json]
+#
+# Defaults: build/release, 5 pairs of 4 s, 32 packets per port, 64-byte
+# frames, forwarding on CPU 0. Exit: 0 measured; 1 a run failed (the
+# message says which; it is left out of the figure); 2 cannot run here (no
+# testpmd, no free hugepages, one CPU).
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build-dir) builddir=$2; shift ;;
+    --pairs) pairs=$2; shift ;;
+    --seconds) seconds=$2; shift ;;
+    --inject) inject=$2; shift ;;
+    --size) size=$2; shift ;;
+    --cpu) cpu=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    *) echo "echo_1core: unknown option $1" >&2; exit 1 ;;
+    esac
+    shift
+done
+say() { printf 'echo_1core: %s\n' "$*" >&2; }
+py=/usr/bin/python3
+loop=$builddir/bench/e2e/tern-echo-loop
+testpmd=$(command -v dpdk-testpmd || true)
+[ -n "$testpmd" ] || { say "dpdk-testpmd missing (Debian package dpdk): not measured"; exit 2; }
+[ "$(nproc)" -ge 2 ] || { say "needs two CPUs (testpmd's main lcore besides the forwarding one): not measured"; exit 2; }
+free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+[ "${free:-0}" -gt 0 ] || { say "no free hugepages (run scripts/setup.sh as root): not measured"; exit 2; }
+[ -x "$loop" ] || { say "$loop not built (needs libjansson-dev: scripts/setup.sh)"; exit 1; }
+[ "$seconds" -ge 2 ] || { say "--seconds must be >= 2 (the first second is warm-up)"; exit 1; }
+[ "$inject" -ge 1 ] && [ "$inject" -le 512 ] || { say "--inject must be 1..512 (testpmd's --burst)"; exit 1; }
+main_lcore=$(( cpu == 0 ? 1 : 0 ))
+
+tmp=$(mktemp -d /tmp/tern-echo-1core.XXXXXX)
+pid= prefixes=()
+cleanup() {
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" && wait "$pid" 2>/dev/null
+    for p in "${prefixes[@]}"; do
+        rm -rf /dev/hugepages/"$p"map_* "/var/run/dpdk/$p"
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A: tern-echo-loop prints one JSON line a second and a summary; it ends
+# by itself after --seconds (bounded here all the same).
+run_a() {
+    local n=$1 prefix=tern_1c_A_$$_$1 rc=0
+    prefixes+=("$prefix")
+    timeout -s KILL $((seconds + 30)) "$loop" -l "$cpu" --no-pci --file-prefix "$prefix" -- \
+        --socket "$tmp/loop${n}A.sock" --seconds "$seconds" --inject "$inject" \
+        --size "$size" >"$tmp/out${n}A" 2>"$tmp/err${n}A" || rc=$?
+    [ "$rc" -eq 0 ] && return 0
+    say "run ${n}A: tern-echo-loop exited $rc"
+    tail -3 "$tmp/out${n}A" "$tmp/err${n}A" >&2
+    return 1
+}
+
+# Non-zero per-port Rx-pps lines testpmd has printed so far.
+busy_lines() {
+    grep -Eo 'Rx-pps: +[0-9]+' "$1" 2>/dev/null | awk '$2 > 0' | wc -l
+}
+
+# B: testpmd until it has printed $seconds busy stats periods (two ports
+# each), then SIGINT: its ordered stop and the final accumulated counters.
+run_b() {
+    local n=$1 prefix=tern_1c_B_$$_$1 log=$tmp/out${n}B rc=0 burst=()
+    prefixes+=("$prefix")
+    [ "$inject" -eq 32 ] || burst=(--burst "$inject")
+    "$testpmd" -l "$cpu,$main_lcore" --main-lcore "$main_lcore" --no-pci \
+        --file-prefix "$prefix" --huge-unlink \
+        --vdev "net_memif0,role=server,id=0,socket=$tmp/loop${n}B.sock,socket-abstract=no" \
+        --vdev "net_memif1,role=client,id=0,socket=$tmp/loop${n}B.sock,socket-abstract=no" -- \
+        --forward-mode=5tswap --tx-first --txpkts "$size" "${burst[@]}" --stats-period 1 \
+        --nb-cores 1 --total-num-mbufs 16384 >"$log" 2>&1 </dev/null &
+    pid=$!
+    for ((i = 0; i < (seconds + 30) * 10; i++)); do
+        [ "$(busy_lines "$log")" -ge $((2 * seconds)) ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -INT "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && { say "run ${n}B: testpmd ignored SIGINT: killed"; kill -KILL "$pid"; }
+    wait "$pid" || rc=$?
+    pid=
+    if [ "$rc" -ne 0 ] || [ "$(busy_lines "$log")" -lt $((2 * seconds)) ]; then
+        say "run ${n}B: testpmd exited $rc after $(busy_lines "$log") busy port-periods"
+        grep -v '^ *$' "$log" | tail -5 >&2
+        return 1
+    fi
+}
+
+say "$pairs pairs, A = tern-echo-loop, B = testpmd 5tswap --tx-first, one memif loop in one process on CPU $cpu, $seconds s each, $inject packets per port, $size-byte frames"
+: >"$tmp/runs"
+status=0
+for ((n = 1; n <= pairs; n++)); do
+    for side in A B; do
+        start=$(date +%s.%N)
+        if "run_$(tr AB ab <<<"$side")" "$n"; then
+            printf '%d %s %s %s\n' "$n" "$side" "$start" "$tmp/out$n$side" >>"$tmp/runs"
+        else
+            status=1
+        fi
+    done
+done
+
+"$py" - "$tmp/runs" "${out:-/dev/null}" "$seconds" "$inject" "$size" "$cpu" <<'PY' || status=1
+import json, re, statistics, sys
+
+runs_file, out, seconds, inject, size, cpu = sys.argv[1:7]
+
+
+def parse_a(path):
+    """tern-echo-loop: per-second samples, and its summary."""
+    samples, summary = [], None
+    for line in open(path):
+        if not line.startswith("{"):
+            continue  # EAL and driver log lines
+        rec = json.loads(line)
+        if "summary" in rec:
+            summary = rec["summary"]
+        else:
+            samples.append(rec["rx_pps"])
+    return samples, summary
+
+
+def parse_b(path):
+    """testpmd: per stats period, the Rx-pps of both ports summed; drops."""
+    text = open(path, errors="replace").read()
+    samples = []
+    for block in text.split("Port statistics =")[1:]:
+        pps = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", block)]
+        if len(pps) == 2 and sum(pps) > 0:
+            samples.append(float(sum(pps)))
+    acc = text.split("Accumulated forward statistics for all ports")[-1]
+    drops = {k: int(v) for k, v in re.findall(r"(RX-dropped|TX-dropped):\s+(\d+)", acc)}
+    return samples, {"accumulated_drops": drops}
+
+
+runs, problems = [], []
+for line in open(runs_file):
+    pair, side, start, path = line.split()
+    samples, extra = (parse_a if side == "A" else parse_b)(path)
+    steady = samples[1:]  # the first second is warm-up, on both sides
+    run = {"pair": int(pair), "side": side, "start": float(start),
+           "samples_pps": samples, "rx_pps": statistics.median(steady) if steady else None}
+    if side == "A":
+        run["summary"] = extra
+        if extra is None or not extra.get("ok"):
+            problems.append(f"run {pair}A: not clean (drops, leak or conservation): left out")
+            run["rx_pps"] = None
+    else:
+        run.update(extra)
+        if any(extra["accumulated_drops"].values()):
+            problems.append(f"run {pair}B: testpmd dropped {extra['accumulated_drops']}: left out")
+            run["rx_pps"] = None
+    runs.append(run)
+
+by = {}
+for r in runs:
+    if r["rx_pps"]:
+        by.setdefault(r["pair"], {})[r["side"]] = r["rx_pps"]
+pairs = [p for p in by.values() if "A" in p and "B" in p]
+ratios = [p["A"] / p["B"] for p in pairs]
+res = {"job": "udp_echo_1core_ab", "a": "tern-echo-loop",
+       "b": "dpdk-testpmd --forward-mode=5tswap --tx-first",
+       "topology": "one process, one forwarding core, two memif ports looped "
+                   "(server + client on one socket file)",
+       "cpu": int(cpu), "seconds": int(seconds), "inject_per_port": int(inject),
+       "frame_bytes": int(size), "figure": "rx packets/s summed over both ports, "
+       "median of the per-second samples after the first", "runs": runs,
+       "ratios": ratios, "problems": problems}
+if ratios:
+    res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
+               max_ratio=max(ratios),
+               median_a_pps=statistics.median(p["A"] for p in pairs),
+               median_b_pps=statistics.median(p["B"] for p in pairs))
+for p in problems:
+    print("echo_1core: " + p, file=sys.stderr)
+for r in runs:
+    if r["rx_pps"]:
+        print("echo_1core: pair %d %s: %.2f Mpps" % (r["pair"], r["side"], r["rx_pps"] / 1e6),
+              file=sys.stderr)
+if ratios:
+    print("echo_1core: ratio tern / testpmd 5tswap: median %.3f (min %.3f, max %.3f) over %d "
+          "pairs; medians %.2f vs %.2f Mpps" % (res["median_ratio"], res["min_ratio"],
+          res["max_ratio"], len(ratios), res["median_a_pps"] / 1e6,
+          res["median_b_pps"] / 1e6), file=sys.stderr)
+else:
+    print("echo_1core: no complete pair: NOT MEASURED", file=sys.stderr)
+with open(out, "w") as f:
+    json.dump(res, f, indent=1)
+    f.write("\n")
+sys.exit(0 if ratios and not problems else 1)
+PY
+exit $status
