@@ -11,6 +11,8 @@
  * arp_ttl_ms are flushed when next used and resolved again.
  * Deadlines are checked by the poller: no timer is armed, so the engine can
  * be destroyed from any thread.
+ * In a group, what input learns (and static entries) is sent to the sibling
+ * engines (group.c); eng_arp_apply() takes it on their side.
  */
 #include <string.h>
 
@@ -62,6 +64,7 @@ static struct eng_arp_entry *arp_insert(struct tern_engine *eng, uint32_t ip)
 		victim->state = ARP_FREE;
 		victim->npend = 0;
 		victim->last_req_ns = ARP_NEVER;
+		victim->synced_ns = 0;
 	}
 	return victim;
 }
@@ -210,25 +213,54 @@ static bool arp_valid(const struct rte_mbuf *m, const struct rte_arp_hdr *a)
 	       rte_is_unicast_ether_addr(&a->arp_data.arp_sha);
 }
 
+/* A learnt entry is new to the siblings: it was not reachable here, or
+ * its address moved. */
+static bool arp_news(const struct eng_arp_entry *e, const struct rte_ether_addr *sha)
+{
+	return e->state != ARP_REACHABLE || !rte_is_same_ether_addr(&e->mac, sha);
+}
+
 /* RFC 826: "If the pair <protocol type, sender protocol address> is
  * already in my translation table, update the sender hardware address". */
-static bool arp_merge(struct tern_engine *eng, uint32_t spa, const struct rte_ether_addr *sha)
+static struct eng_arp_entry *arp_merge(struct tern_engine *eng, uint32_t spa,
+				       const struct rte_ether_addr *sha, bool *news)
 {
 	struct eng_arp_entry *e = eng_arp_lookup(eng, spa);
 
-	if (e == NULL)
-		return false;
-	if (e->state != ARP_STATIC)
-		arp_resolved(eng, e, sha, ARP_REACHABLE);
-	return true;
+	if (e == NULL || e->state == ARP_STATIC)
+		return e;
+	*news = arp_news(e, sha);
+	arp_resolved(eng, e, sha, ARP_REACHABLE);
+	return e;
 }
 
-static void arp_learn(struct tern_engine *eng, uint32_t spa, const struct rte_ether_addr *sha)
+static struct eng_arp_entry *arp_learn(struct tern_engine *eng, uint32_t spa,
+				       const struct rte_ether_addr *sha)
 {
 	struct eng_arp_entry *e = arp_insert(eng, spa);
 
 	if (e != NULL) /* table full of resolutions in progress: not learnt */
 		arp_resolved(eng, e, sha, ARP_REACHABLE);
+	return e;
+}
+
+/*
+ * Tells the siblings what input taught us: always when it is news, and
+ * for a reply to us also when it is not (a sibling may have asked: the
+ * reply came here because ARP has no flow to steer by), but then at most
+ * once per quarter of arp_retry_ms per neighbour, so unsolicited replies
+ * cannot flood the inboxes; a sibling that missed one asks again after
+ * arp_retry_ms and that reply goes through.
+ */
+static void arp_sync_learnt(struct tern_engine *eng, struct eng_arp_entry *e, bool news,
+			    bool reply)
+{
+	if (eng->group == NULL || e->state != ARP_REACHABLE)
+		return;
+	if (!news && !(reply && eng->now_ns - e->synced_ns >= eng->arp_retry_ns / 4))
+		return;
+	e->synced_ns = eng->now_ns;
+	eng_group_arp_sync(eng, e->ip, &e->mac, ARP_REACHABLE);
 }
 
 /* Turns the request in m into our reply, in place. */
@@ -253,20 +285,29 @@ void eng_arp_in(struct tern_engine *eng, struct rte_mbuf *m)
 {
 	struct rte_arp_hdr *a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *,
 							RTE_ETHER_HDR_LEN);
+	struct eng_arp_entry *e = NULL;
 	uint32_t spa, tpa;
-	bool merged = false;
+	bool merged = false, news = false;
 
 	if (!arp_valid(m, a))
 		goto malformed;
 	spa = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tpa = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	/* Probes (sender 0) and claims of our own address teach nothing. */
-	if (spa != 0 && spa != eng->ip)
-		merged = arp_merge(eng, spa, &a->arp_data.arp_sha);
+	if (spa != 0 && spa != eng->ip) {
+		e = arp_merge(eng, spa, &a->arp_data.arp_sha, &news);
+		merged = e != NULL;
+	}
+	/* A merge into a frame not for us stays here: siblings' entries
+	 * refresh by their own requests when they go stale. */
 	if (tpa != eng->ip)
 		goto not_for_us;
-	if (!merged && spa != 0 && spa != eng->ip)
-		arp_learn(eng, spa, &a->arp_data.arp_sha);
+	if (!merged && spa != 0 && spa != eng->ip) {
+		e = arp_learn(eng, spa, &a->arp_data.arp_sha);
+		news = true;
+	}
+	if (e != NULL)
+		arp_sync_learnt(eng, e, news, a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
 	/* RFC 826: "?Is the opcode ares_op$REQUEST? (NOW look at the opcode!!)" */
 	if (a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
 		eng->st.delivered++;
@@ -353,7 +394,34 @@ int tern_arp_add_static(struct tern_engine *eng, uint32_t ip, const uint8_t mac[
 		return -ENOSPC;
 	memcpy(a.addr_bytes, mac, 6);
 	arp_resolved(eng, e, &a, ARP_STATIC);
+	eng_group_arp_sync(eng, ip, &a, ARP_STATIC);
 	return 0;
+}
+
+/*
+ * An entry a sibling sent: taken as if learnt here (a static one as
+ * static), never sent on. A static entry here is not replaced by a learnt
+ * one, as with input.
+ */
+void eng_arp_apply(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
+		   uint8_t state)
+{
+	struct eng_arp_entry *e = eng_arp_lookup(eng, ip);
+
+	if (e != NULL && e->state == ARP_STATIC && state != ARP_STATIC)
+		return;
+	if (e == NULL)
+		e = arp_insert(eng, ip);
+	if (e == NULL) {
+		eng->st.arp_sync_failed++;
+		return;
+	}
+	/* Called outside the poll: its clock may be a round old. */
+	eng->now_ns = tern_sched_now(eng->sched);
+	arp_resolved(eng, e, mac, state);
+	/* It is as fresh here as where it was learnt: no need to echo it. */
+	e->synced_ns = eng->now_ns;
+	eng->st.arp_sync_recv++;
 }
 
 intptr_t tern_arp_resolve(struct tern_engine *eng, uint32_t ip, uint8_t mac[6],

@@ -86,10 +86,11 @@ static int eng_conf_check(const struct tern_engine_conf *c, struct tern_engine *
 		tern_log(TERN_LOG_ERR, "engine: conf, out, port, pool and ip are required");
 		return -EINVAL;
 	}
-	if (c->worker >= tern_port_nb_workers(c->port) || c->sock_queue > ENG_SOCK_QUEUE_MAX) {
-		tern_log(TERN_LOG_ERR, "engine: worker %u past the port's %u workers, or sock_queue %u above %u",
-			 c->worker, tern_port_nb_workers(c->port), c->sock_queue,
-			 ENG_SOCK_QUEUE_MAX);
+	if (c->worker >= tern_port_nb_workers(c->port) || c->sock_queue > ENG_SOCK_QUEUE_MAX ||
+	    (c->group != NULL && c->group->port != c->port)) {
+		tern_log(TERN_LOG_ERR, "engine: worker %u past the port's %u workers, sock_queue %u above %u, "
+			 "or a group of another port", c->worker, tern_port_nb_workers(c->port),
+			 c->sock_queue, ENG_SOCK_QUEUE_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -167,15 +168,19 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
 		return rc;
 	}
 	eng->now_ns = tern_sched_now(eng->sched);
-	rc = tern_sched_add_poller(eng->sched, &(struct tern_poller){
-		.name = "engine", .poll = eng_poller, .arg = eng });
+	rc = conf->group != NULL ? eng_group_join(eng, conf->group) : 0;
+	if (rc == 0)
+		rc = tern_sched_add_poller(eng->sched, &(struct tern_poller){
+			.name = "engine", .poll = eng_poller, .arg = eng });
 	if (rc < 0) {
+		eng_group_leave(eng);
 		eng_frag_fini(eng);
 		eng_free(eng);
 		return rc;
 	}
 	eng->poller_id = rc;
-	if (!conf->no_gratuitous_arp)
+	/* One announcement per port: the siblings share the address. */
+	if (!conf->no_gratuitous_arp && eng_group_first_announce(eng))
 		eng_arp_announce(eng); /* best effort: a failure is counted */
 	*out = eng;
 	return 0;
@@ -199,6 +204,7 @@ int tern_engine_destroy(struct tern_engine *eng)
 			 "cancel or stop them before destroy");
 		return -EBUSY;
 	}
+	eng_group_leave(eng);
 	tern_sched_remove_poller(eng->sched, eng->poller_id);
 	eng_udp_close_all(eng);
 	eng_arp_fini(eng);

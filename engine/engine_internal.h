@@ -64,6 +64,7 @@ struct eng_arp_entry {
 	struct rte_ether_addr mac;
 	uint64_t updated_ns;      /* learnt (REACHABLE) or started (INCOMPLETE) */
 	uint64_t last_req_ns;     /* RFC 1122 rate limit per destination */
+	uint64_t synced_ns;       /* last sent to the siblings (group.c) */
 	struct rte_mbuf *pend[ENG_ARP_PENDING]; /* oldest first; IP header first */
 	struct eng_waitlist waiters;
 };
@@ -90,6 +91,27 @@ struct tern_udp_sock {
 	struct tern_udp_sock_stats st;
 };
 
+/* ---------------------------------------------------------- the group */
+
+/*
+ * The engines of one port, one slot per worker. A slot is written when an
+ * engine joins or leaves (control path) and read by siblings that send it
+ * an entry; no table of the data path is shared. Entries travel as
+ * messages (group.c), counted in flight so the group outlives them.
+ */
+struct eng_member {
+	struct tern_engine *eng;  /* release on join/leave, acquire to read */
+	struct tern_sched *sched; /* written before eng is published */
+};
+
+struct tern_engine_group {
+	struct tern_port *port;
+	uint16_t n;               /* the port's workers: slots in m */
+	uint32_t announced;       /* atomic: the gratuitous ARP went out */
+	uint64_t inflight;        /* atomic: entries sent, not yet landed */
+	struct eng_member *m;
+};
+
 /* ------------------------------------------------------------- engine */
 
 struct tern_engine {
@@ -108,7 +130,9 @@ struct tern_engine {
 
 	/* Control path. */
 	struct tern_sched *sched;
+	struct tern_engine_group *group; /* NULL: alone */
 	struct rte_mempool *mp;   /* for packets the engine makes */
+	uint16_t next_ephemeral;  /* where the next port-0 bind looks first */
 	int poller_id;
 	uint32_t sock_queue;
 	uint64_t arp_timeout_ns, arp_retry_ns, arp_ttl_ns;
@@ -144,6 +168,15 @@ intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 			  tern_token_t tok);
 void eng_arp_fini(struct tern_engine *eng);
 bool eng_arp_busy(const struct tern_engine *eng);
+void eng_arp_apply(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
+		   uint8_t state);
+
+/* group.c: joining, leaving, and entries sent to the siblings. */
+int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g);
+void eng_group_leave(struct tern_engine *eng);
+bool eng_group_first_announce(struct tern_engine *eng);
+void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
+			uint8_t state);
 void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast);
 int eng_frag_init(struct tern_engine *eng, const struct tern_engine_conf *c);
 void eng_frag_fini(struct tern_engine *eng);

@@ -11,14 +11,54 @@
 
 #include "engine_internal.h"
 
+#define EPHEMERAL_LO 49152 /* RFC 6335 dynamic ports */
+#define EPHEMERAL_HI 65535
+#define EPHEMERAL_SPAN (EPHEMERAL_HI - EPHEMERAL_LO + 1)
+
+static uint16_t ephemeral_next(uint16_t p)
+{
+	return p >= EPHEMERAL_HI || p < EPHEMERAL_LO ? EPHEMERAL_LO : p + 1;
+}
+
+/*
+ * A free ephemeral port; with a remote, one whose datagrams from it hash
+ * to our worker (RSS, or the port's software steering: the same table).
+ * Starts after the last one given, so closed ports are not reused at once.
+ */
+static int udp_pick_port(struct tern_engine *eng, const struct tern_udp_opts *o,
+			 uint16_t *port)
+{
+	uint16_t p = ephemeral_next(eng->next_ephemeral);
+
+	for (uint32_t tries = 0; tries < EPHEMERAL_SPAN; tries++, p = ephemeral_next(p)) {
+		if (o != NULL && o->remote_ip != 0) {
+			int rc = tern_port_rss_pick_sport(eng->port, eng->worker, eng->ip,
+							  o->remote_ip, o->remote_port,
+							  EPHEMERAL_LO, EPHEMERAL_HI, &p);
+			if (rc < 0)
+				return rc;
+		}
+		if (eng->socks[p] == NULL) {
+			eng->next_ephemeral = p;
+			*port = p;
+			return 0;
+		}
+	}
+	return o != NULL && o->remote_ip != 0 ? -EADDRNOTAVAIL : -EADDRINUSE;
+}
+
 int tern_udp_bind(struct tern_engine *eng, uint16_t port,
 		  const struct tern_udp_opts *opts, struct tern_udp_sock **out)
 {
 	uint32_t cap = opts != NULL && opts->queue != 0 ? opts->queue : 0;
 	struct tern_udp_sock *s;
+	int rc;
 
-	if (eng == NULL || out == NULL || port == 0 || cap > ENG_SOCK_QUEUE_MAX)
+	if (eng == NULL || out == NULL || cap > ENG_SOCK_QUEUE_MAX ||
+	    (opts != NULL && opts->remote_ip != 0 && opts->remote_port == 0))
 		return -EINVAL;
+	if (port == 0 && (rc = udp_pick_port(eng, opts, &port)) < 0)
+		return rc;
 	if (eng->socks[port] != NULL)
 		return -EADDRINUSE;
 	if (cap == 0)
@@ -109,6 +149,11 @@ intptr_t tern_udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, tern
 	intptr_t v = tern_udp_recv_burst(s, out, 1, tok);
 
 	return v < 0 ? v : 0;
+}
+
+uint16_t tern_udp_sock_port(const struct tern_udp_sock *s)
+{
+	return s->port;
 }
 
 void tern_udp_sock_stats(const struct tern_udp_sock *s, struct tern_udp_sock_stats *out)

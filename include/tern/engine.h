@@ -17,6 +17,14 @@
  * except create/destroy and tern_engine_stats(), which may run wherever the
  * core is not running at the time.
  *
+ * Many cores: the engines of one port's workers, each on its own core of a
+ * tern_cores group, form a tern_engine_group. A flow is served on the core
+ * RSS (or the port's software steering) gives it, so bind a socket on every
+ * engine. What one engine learns by ARP (or is given as a static entry)
+ * reaches its siblings as a message through their cores' inboxes
+ * (tern_submit): each keeps its own table, nothing is shared on the data
+ * path. The gratuitous ARP goes out once per group.
+ *
  * Counters: every received frame ends either delivered (consumed by ARP, by
  * ICMP, queued on a socket, or merged with other fragments into one) or
  * dropped under exactly one named reason, or is a fragment held for
@@ -39,9 +47,9 @@ struct tern_port;
 struct tern_mbuf_pool;
 struct tern_sched;
 struct tern_engine;
+struct tern_engine_group;
 struct tern_udp_sock;
 
-/** Engine configuration. Zeroed fields take their defaults. */
 /**
  * Parses a dotted IPv4 address ("10.0.0.1") into host byte order, the order
  * every address in this API uses.
@@ -49,6 +57,7 @@ struct tern_udp_sock;
  */
 int tern_ipv4_parse(const char *s, uint32_t *out);
 
+/** Engine configuration. Zeroed fields take their defaults. */
 struct tern_engine_conf {
 	struct tern_port *port;     /**< started or not; must outlive the engine */
 	uint16_t worker;            /**< the port's worker index this core serves */
@@ -70,6 +79,8 @@ struct tern_engine_conf {
 	                                 dropped after; default 2000 */
 	uint32_t frag_max;          /**< datagrams in reassembly at once; default 1024 */
 	bool no_gratuitous_arp;     /**< true: no gratuitous ARP at create */
+	struct tern_engine_group *group; /**< the port's engines on other cores;
+	                                 NULL: this engine works alone */
 };
 
 /** Why received frames were dropped: one counter per reason. */
@@ -124,6 +135,11 @@ struct tern_engine_stats {
 	uint64_t icmp_echo_replies;
 	uint64_t icmp_unreach_sent;
 	uint64_t icmp_rate_limited; /**< ICMP errors not sent: over the rate */
+	uint64_t arp_sync_sent;     /**< entries sent to sibling engines */
+	uint64_t arp_sync_recv;     /**< entries taken from sibling engines */
+	uint64_t arp_sync_failed;   /**< entries not sent (a sibling's inbox full,
+	                                 the cores stopping, no memory) or not
+	                                 taken (table full) */
 };
 
 /** Sum of every drop counter in @p s. */
@@ -140,9 +156,15 @@ static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s
 /**
  * Makes an engine on @p conf->port's worker queue and registers its poller
  * with the core. Sends a gratuitous ARP (RFC 5227 announcement) in the first
- * TX burst unless conf->no_gratuitous_arp.
+ * TX burst unless conf->no_gratuitous_arp; in a group, only the first engine
+ * made sends it (one per port, not one per core).
+ * With conf->group, the engine joins it as the engine of conf->worker; its
+ * core (conf->sched) must then be a core of the tern_cores group that runs
+ * the siblings, or entries cannot travel (counted in arp_sync_failed).
  * @return 0 with *out set; -EINVAL: NULL conf/port/pool/out, ip 0, worker
- *   past the port's workers, or sock_queue above 2^20; -EPERM: no sched and the thread runs no core;
+ *   past the port's workers, sock_queue above 2^20, or a group of another
+ *   port; -EEXIST: the group has an engine for this worker already;
+ *   -EPERM: no sched and the thread runs no core;
  *   -EXDEV / -ENOSPC: from tern_sched_add_poller(); -ENOMEM (also: the
  *   fragment table could not be made).
  *   On failure nothing needs releasing.
@@ -151,8 +173,10 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
 
 /**
  * Removes the poller, closes the sockets still bound (freeing their queued
- * mbufs) and frees ARP's queued packets and the TX buffer. Call while the
- * core does not run (or from its thread outside the engine's own poller).
+ * mbufs), frees ARP's queued packets and the TX buffer, and leaves the
+ * engine's group (entries still travelling to it are then dropped). Call
+ * while the core does not run (or from its thread outside the engine's own
+ * poller).
  * @return 0 (NULL is ignored); -EBUSY: a task still awaits a socket or an
  *   ARP resolution (cancel it first); nothing is freed then.
  */
@@ -167,12 +191,49 @@ void tern_engine_stats(const struct tern_engine *eng, struct tern_engine_stats *
  */
 int tern_engine_poll(struct tern_engine *eng);
 
+/* ---------------------------------------------------------- many cores */
+
+/**
+ * Makes an empty group for the engines of @p port's workers (at most one
+ * per worker; see tern_engine_conf.group).
+ * @return 0 with *out set; -EINVAL: NULL argument; -ENOMEM.
+ */
+int tern_engine_group_create(struct tern_port *port, struct tern_engine_group **out);
+
+/**
+ * Frees @p g. NULL is ignored.
+ * @return 0; -EBUSY: engines are still members (destroy them first), or
+ *   entries sent between them have not landed yet (run the cores, or stop
+ *   them with tern_cores_stop(), which drains inboxes); nothing is freed.
+ */
+int tern_engine_group_destroy(struct tern_engine_group *g);
+
+/**
+ * Counters of every engine of @p g. From a task on a core of the group,
+ * each engine's counters are copied on its own core (a tern_submit() per
+ * sibling, awaited), so nothing reads another core's memory while it
+ * runs; from a thread that drives no core, they are read directly, which
+ * is only right while the group's cores do not run.
+ * @param per NULL, or tern_port_nb_workers() entries: worker w's counters
+ *   (zeroes for a worker without an engine).
+ * @param sum NULL, or the sum over the engines (every field added).
+ * @return the number of engines read; -EINVAL: @p g NULL; -EPERM: on a
+ *   core but not in a task; errors of tern_submit() (nothing is summed).
+ */
+intptr_t tern_engine_group_stats(const struct tern_engine_group *g,
+				 struct tern_engine_stats *per, struct tern_engine_stats *sum);
+
 /* ------------------------------------------------------------------ ARP */
 
 /**
  * Adds or replaces a static entry: never stale, never overwritten by ARP
- * input (RFC 826's merge leaves it alone).
- * @return 0; -EINVAL: ip 0 or NULL; -ENOSPC: table full.
+ * input (RFC 826's merge leaves it alone). In a group it reaches the
+ * siblings too: through their inboxes when called on @p eng's core (they
+ * have it once their cores ran the message), or written into their tables
+ * at once when called from a thread that drives no core, which is only
+ * right while the group's cores do not run (set-up).
+ * @return 0; -EINVAL: ip 0 or NULL; -ENOSPC: table full (on @p eng; a
+ *   sibling's full table is counted in its arp_sync_failed).
  */
 int tern_arp_add_static(struct tern_engine *eng, uint32_t ip, const uint8_t mac[6]);
 
@@ -192,6 +253,8 @@ intptr_t tern_arp_resolve(struct tern_engine *eng, uint32_t ip, uint8_t mac[6],
 /** UDP socket options. Zeroed fields take their defaults. */
 struct tern_udp_opts {
 	uint32_t queue;             /**< datagrams queued; 0: the engine's sock_queue */
+	uint32_t remote_ip;         /**< with port 0: the peer this socket talks to */
+	uint16_t remote_port;       /**< with remote_ip: the peer's port */
 };
 
 /**
@@ -208,13 +271,24 @@ struct tern_udp_dgram {
 };
 
 /**
- * Binds a UDP socket on @p port of the engine's address.
+ * Binds a UDP socket on @p port of the engine's address. Port 0 takes a
+ * free ephemeral port (49152-65535; tern_udp_sock_port() tells which);
+ * with opts->remote_ip set, one whose datagrams from remote_ip:remote_port
+ * hash to this engine's worker (tern_port_rss_pick_sport()), so that the
+ * peer's answers to what this socket sends come back to this core.
+ * A bound port serves the flows RSS gives this engine; to serve a port on
+ * every core, bind it on every engine of the group.
  * @param opts NULL for defaults.
- * @return 0 with *out set; -EINVAL: port 0 or NULL arguments, queue above
- *   2^20; -EADDRINUSE: bound already on this engine; -ENOMEM.
+ * @return 0 with *out set; -EINVAL: NULL arguments, queue above 2^20,
+ *   remote_ip without remote_port; -EADDRINUSE: @p port bound already on
+ *   this engine, or port 0 and no ephemeral port free;
+ *   -EADDRNOTAVAIL: no free ephemeral port hashes to this worker; -ENOMEM.
  */
 int tern_udp_bind(struct tern_engine *eng, uint16_t port,
 		  const struct tern_udp_opts *opts, struct tern_udp_sock **out);
+
+/** The local port @p s is bound to (host order). */
+uint16_t tern_udp_sock_port(const struct tern_udp_sock *s);
 
 /**
  * Closes @p s: its queued datagrams are freed and datagrams arriving later
