@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Engines on two cores of one port (issue 6: "socket tables are per core;
+ * a flow is served on the core RSS gives it"). A ring pair with two
+ * workers per side (one hardware queue: software steering), a tern_cores
+ * group of two real-clock cores, an engine per core in one
+ * tern_engine_group; the test thread plays the peer.
+ *
+ * - flows: 64 flows of echo traffic, each datagram served on the worker
+ *   its hash names and echoed; counters per engine match the hash.
+ * - ARP across cores: a socket on core 1 sends to an unresolved peer; the
+ *   peer's reply lands on worker 0 (ARP has no flow to steer by), and the
+ *   entry reaches core 1 by message, which sends the queued datagram; the
+ *   socket's ephemeral port makes the peer's answer come back to core 1;
+ *   one gratuitous ARP for the port, not one per core.
+ * - static entries reach the siblings (set-up and from a core), and the
+ *   group's counters are collected from a task.
+ * Every test checks the conservation law per engine and summed, and ends
+ * with every mbuf back in the pool and no task or record left.
+ */
+#include <time.h>
+
+#include <tern/cores.h>
+
+#include "eng_test.h"
+
+#define NCORES 2
+#define NFLOWS 64
+#define PER_FLOW 8
+#define ECHO_PORT 7
+#define PEER_PORT 9000
+#define MS (UINT64_C(1000000))
+
+static struct tern_eal *eal;
+static struct tern_mbuf_pool *pool;
+
+static uint64_t peer_drain(void);
+
+struct mc_core {
+	struct tern_engine *eng;
+	struct tern_udp_sock *sock;
+	uint16_t worker;
+	uint64_t echoed, misrouted;
+};
+
+static struct {
+	struct eng_fix p;          /* peer side and frame builders (p.eng unused) */
+	struct tern_cores *cores;
+	struct tern_engine_group *g;
+	struct mc_core c[NCORES];
+	uint32_t baseline;         /* mbufs in use after the ports started */
+	uint64_t announces;        /* gratuitous ARPs the peer saw */
+	bool stopped;
+} M;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void pause_us(unsigned us)
+{
+	nanosleep(&(struct timespec){ 0, us * 1000L }, NULL);
+}
+
+static int group_setup(void **state)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = NCORES,
+					   .rx_desc = 256, .tx_desc = 256, .extra = 1024 };
+
+	eal = eng_test_eal("multicore");
+	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+		return -1;
+	M.p.mp = tern_mbuf_pool_mempool(pool);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int rc = tern_mbuf_pool_destroy(pool);
+
+	return tern_eal_destroy(eal) ?: rc;
+}
+
+/* The worker a datagram from the peer to us belongs to. */
+static uint16_t flow_worker(uint16_t sport, uint16_t dport)
+{
+	return tern_port_rss_worker(M.p.nic, tern_port_rss_hash_v4(M.p.nic, PEER_IP, ENG_IP,
+								   sport, dport));
+}
+
+/* Echoes what arrives on its core's socket until the cores stop, and
+ * counts datagrams that reached a core their hash does not name. */
+static intptr_t echo_task(void *arg)
+{
+	struct mc_core *c = arg;
+	struct tern_udp_dgram d[32];
+
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(c->sock, d, 32, tern_core_shutdown_token());
+		uint16_t k;
+
+		if (n < 0)
+			return n == -ECANCELED ? 0 : n;
+		for (intptr_t i = 0; i < n; i++) {
+			uint32_t h = tern_port_rss_hash_v4(M.p.nic, d[i].src_ip, d[i].dst_ip,
+							   d[i].src_port, d[i].dst_port);
+
+			c->misrouted += tern_port_rss_worker(M.p.nic, h) != c->worker;
+		}
+		k = tern_udp_reply_burst(c->sock, d, n, TERN_UDP_REPLY_UNCHANGED);
+		for (intptr_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m);
+		c->echoed += k;
+	}
+}
+
+/* Ports, cores, group and one engine per core; the cores do not run yet. */
+static int setup(void **state)
+{
+	struct tern_port_conf pc = { .name = "mc", .nb_workers = NCORES, .pool = pool,
+				     .rx_desc = 256, .tx_desc = 256 };
+	struct tern_cores_opts co = { .n = NCORES, .no_pin = true, .sched = {
+		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
+		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50 } };
+
+	memset(M.c, 0, sizeof(M.c));
+	M.announces = 0;
+	M.stopped = false;
+	if (tern_port_pair_create(&pc, &M.p.peer, &M.p.nic) < 0 ||
+	    tern_port_start(M.p.peer) < 0 || tern_port_start(M.p.nic) < 0 ||
+	    tern_cores_create(&co, &M.cores) < 0 ||
+	    tern_engine_group_create(M.p.nic, &M.g) < 0)
+		return -1;
+	M.baseline = tern_mbuf_pool_in_use(pool);
+	for (uint16_t w = 0; w < NCORES; w++) {
+		struct tern_engine_conf ec = { .port = M.p.nic, .worker = w, .pool = pool,
+					       .sched = tern_cores_sched(M.cores, w), .ip = ENG_IP,
+					       .group = M.g, .arp_timeout_ms = 2000,
+					       .arp_retry_ms = 500 };
+
+		M.c[w].worker = w;
+		if (tern_engine_create(&ec, &M.c[w].eng) < 0)
+			return -1;
+	}
+	tern_port_mac(M.p.nic, M.p.eng_mac.addr_bytes);
+	return 0;
+}
+
+/* Stops the cores (tasks waiting on the shutdown token end), then checks
+ * the law and tears everything down: nothing may be left behind. */
+static int teardown(void **state)
+{
+	struct tern_sched_stats ss;
+	uint64_t tasks = 0, records = 0;
+	uint32_t n;
+	int rc = 0;
+
+	if (M.cores != NULL && !M.stopped && tern_cores_stop(M.cores, 1000 * MS) != 0)
+		rc = -1;
+	peer_drain();
+	for (int w = 0; w < NCORES; w++)
+		if (tern_engine_destroy(M.c[w].eng) < 0)
+			rc = -1;
+	if (tern_engine_group_destroy(M.g) < 0)
+		rc = -1;
+	for (unsigned i = 0; M.cores != NULL && i < NCORES; i++) {
+		tern_sched_stats(tern_cores_sched(M.cores, i), &ss);
+		tasks += ss.tasks_live;
+		records += ss.records_live;
+	}
+	tern_cores_destroy(M.cores);
+	M.cores = NULL;
+	tern_port_destroy(M.p.peer);
+	tern_port_destroy(M.p.nic);
+	n = tern_mbuf_pool_in_use(pool);
+	if (n != 0 || tasks != 0 || records != 0) {
+		fprintf(stderr, "left behind: %u mbufs, %llu tasks, %llu records\n", n,
+			(unsigned long long)tasks, (unsigned long long)records);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Up to n frames from both peer workers (the test thread is the peer's
+ * only user, so it may poll both). */
+static uint16_t peer_rx(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t got = tern_port_rx_burst(M.p.peer, 0, pkts, n);
+
+	return got + tern_port_rx_burst(M.p.peer, 1, pkts + got, n - got);
+}
+
+static bool is_announce(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+
+	return eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+	       a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
+	       a->arp_data.arp_sip == rte_cpu_to_be_32(ENG_IP) &&
+	       a->arp_data.arp_tip == rte_cpu_to_be_32(ENG_IP);
+}
+
+/* Frees what waits on the peer side; returns how many were announcements. */
+static uint64_t peer_drain(void)
+{
+	struct rte_mbuf *pkts[64];
+	uint64_t announces = 0;
+	uint16_t n;
+
+	for (int i = 0; i < 64 && (n = peer_rx(pkts, 64)) > 0; i++) {
+		for (uint16_t k = 0; k < n; k++)
+			announces += is_announce(pkts[k]);
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	return announces;
+}
+
+/* After the cores stopped: the law per engine and summed, mbufs back to
+ * where they were once the ports started (nothing queued anywhere). */
+static void assert_conserved_stopped(struct tern_engine_stats *per, struct tern_engine_stats *sum)
+{
+	assert_int_equal(tern_cores_stop(M.cores, 1000 * MS), 0);
+	M.stopped = true;
+	assert_int_equal(tern_engine_group_stats(M.g, per, sum), NCORES);
+	for (int w = 0; w < NCORES; w++)
+		assert_int_equal(per[w].rx_packets, per[w].delivered +
+				 tern_engine_drops_total(&per[w]) + per[w].ip_frag_held);
+	assert_int_equal(sum->rx_packets,
+			 sum->delivered + tern_engine_drops_total(sum) + sum->ip_frag_held);
+	M.announces += peer_drain();
+	assert_int_equal(tern_mbuf_pool_in_use(pool), M.baseline);
+}
+
+/* ---------------------------------------------------------------- flows */
+
+/* An echo of flow f (source port 1000 + f) comes back with its payload;
+ * returns 1 for an echo, 0 for the announcement. */
+static uint64_t peer_check_echo(struct rte_mbuf *m, uint64_t *got_flow)
+{
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t f = rte_be_to_cpu_16(uh->dst_port) - 1000;
+
+	if (is_announce(m)) {
+		M.announces++;
+		return 0;
+	}
+	assert_int_equal(ip->src_addr, rte_cpu_to_be_32(ENG_IP));
+	assert_int_equal(uh->src_port, RTE_BE16(ECHO_PORT));
+	assert_true(f < NFLOWS);
+	assert_int_equal(*(uint8_t *)(uh + 1), f); /* its own payload */
+	got_flow[f]++;
+	return 1;
+}
+
+static void test_flows_served_on_their_worker(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct tern_port_stats ps;
+	uint64_t want[NCORES] = { 0 }, got_flow[NFLOWS] = { 0 }, got = 0, sent = 0;
+	uint64_t deadline;
+	struct rte_mbuf *pkts[64];
+
+	for (int w = 0; w < NCORES; w++) {
+		assert_int_equal(tern_udp_bind(M.c[w].eng, ECHO_PORT, NULL, &M.c[w].sock), 0);
+		assert_int_equal(tern_task_spawn(echo_task, &M.c[w], &(struct tern_task_opts){
+			.sched = tern_cores_sched(M.cores, w), .name = "echo",
+			.flags = TERN_TASK_DETACHED }, NULL), 0);
+	}
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	for (uint16_t f = 0; f < NFLOWS; f++)
+		want[flow_worker(1000 + f, ECHO_PORT)] += PER_FLOW;
+	/* Both workers own some of the flows, or the test proves nothing. */
+	assert_true(want[0] > 0 && want[1] > 0);
+	deadline = now_ns() + 5000 * MS;
+	while (got < NFLOWS * PER_FLOW && now_ns() < deadline) {
+		uint16_t n;
+
+		/* A round of every flow while the rings (255 each) have room. */
+		if (sent < NFLOWS * PER_FLOW && sent - got <= 128 - NFLOWS)
+			for (uint16_t f = 0; f < NFLOWS; f++, sent++)
+				eng_peer_tx(&M.p, eng_udp_frame(&M.p, 1000 + f, ECHO_PORT, 18, f));
+		n = peer_rx(pkts, 64);
+		for (uint16_t i = 0; i < n; i++)
+			got += peer_check_echo(pkts[i], got_flow);
+		rte_pktmbuf_free_bulk(pkts, n);
+		if (n == 0)
+			pause_us(100);
+	}
+	assert_int_equal(got, NFLOWS * PER_FLOW);
+	for (int f = 0; f < NFLOWS; f++)
+		assert_int_equal(got_flow[f], PER_FLOW);
+	assert_conserved_stopped(per, &sum);
+	assert_int_equal(M.announces, 1); /* one per port, not one per core */
+	for (int w = 0; w < NCORES; w++) {
+		assert_int_equal(M.c[w].misrouted, 0);
+		assert_int_equal(M.c[w].echoed, want[w]);
+		assert_int_equal(per[w].udp_delivered, want[w]);
+		assert_int_equal(per[w].rx_packets, want[w]);
+	}
+	/* Worker 0 owns the one hardware queue and passed worker 1 its flows. */
+	assert_int_equal(tern_port_worker_stats_get(M.p.nic, 0, &ps), 0);
+	assert_int_equal(ps.sw_redirected, want[1]);
+	assert_int_equal(sum.udp_delivered, NFLOWS * PER_FLOW);
+	assert_int_equal(sum.tx_packets, NFLOWS * PER_FLOW + 1); /* + the announcement */
+	assert_int_equal(sum.arp_requests, 1);
+}
+
+/* --------------------------------------------------------- ARP, 2 cores */
+
+struct client {
+	struct tern_udp_sock *s;
+	intptr_t send_rc, recv_rc;
+	uint64_t send_ns;          /* how long the send awaited resolution */
+	uint8_t answer;
+	int done;                  /* release by the task, acquire by the test */
+};
+
+/* On core 1: one datagram to the unresolved peer, then its answer. */
+static intptr_t client_task(void *arg)
+{
+	struct client *c = arg;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(M.p.mp);
+	struct tern_udp_dgram d;
+	uint64_t t0 = tern_sched_now(tern_sched_current());
+
+	c->send_rc = c->recv_rc = -ENOMEM;
+	if (m != NULL && rte_pktmbuf_append(m, 16) != NULL) {
+		memset(rte_pktmbuf_mtod(m, void *), 0x5a, 16);
+		c->send_rc = tern_udp_sendto(c->s, m, PEER_IP, PEER_PORT,
+					     tern_core_shutdown_token());
+		m = NULL; /* the engine's, or freed by it: no error before queueing here */
+	}
+	rte_pktmbuf_free(m);
+	c->send_ns = tern_sched_now(tern_sched_current()) - t0;
+	if (c->send_rc == 0)
+		c->recv_rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
+	if (c->send_rc == 0 && c->recv_rc == 0) {
+		c->answer = *(uint8_t *)d.data;
+		rte_pktmbuf_free(d.m);
+	}
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The peer answers ARP requests for itself and datagrams to PEER_PORT.
+ * Returns the requests for PEER_IP seen. */
+static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answered)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_mbuf *r;
+
+	if (is_announce(m)) {
+		M.announces++;
+		return 0;
+	}
+	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
+		assert_int_equal(a->arp_data.arp_tip, rte_cpu_to_be_32(PEER_IP));
+		a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
+		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		a->arp_hlen = 6;
+		a->arp_plen = 4;
+		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+		a->arp_data.arp_sha = peer_mac;
+		a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
+		a->arp_data.arp_tha = M.p.eng_mac;
+		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
+		eng_peer_tx(&M.p, r);
+		return 1;
+	}
+	/* The datagram left after resolution, to the MAC the reply gave. */
+	assert_int_equal(eh->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	assert_memory_equal(eh->dst_addr.addr_bytes, peer_mac.addr_bytes, 6);
+	assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
+	assert_int_equal(rte_be_to_cpu_16(uh->src_port), sport);
+	assert_int_equal(rte_be_to_cpu_16(uh->dst_port), PEER_PORT);
+	eng_peer_tx(&M.p, eng_udp_frame(&M.p, PEER_PORT, sport, 4, 0x77));
+	(*answered)++;
+	return 0;
+}
+
+static void test_arp_learnt_on_one_core_completes_on_another(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct client c = { 0 };
+	uint64_t requests = 0, answered = 0, deadline;
+	struct rte_mbuf *pkts[32];
+	uint16_t sport;
+
+	/* An ephemeral port whose answers from the peer come back to core 1. */
+	assert_int_equal(tern_udp_bind(M.c[1].eng, 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &c.s), 0);
+	sport = tern_udp_sock_port(c.s);
+	assert_true(sport >= 49152);
+	assert_int_equal(flow_worker(PEER_PORT, sport), 1);
+	assert_int_equal(tern_task_spawn(client_task, &c, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 1), .name = "client",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	deadline = now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && now_ns() < deadline) {
+		uint16_t n = peer_rx(pkts, 32);
+
+		for (uint16_t i = 0; i < n; i++)
+			requests += peer_serve(pkts[i], sport, &answered);
+		rte_pktmbuf_free_bulk(pkts, n);
+		if (n == 0)
+			pause_us(100);
+	}
+	assert_true(__atomic_load_n(&c.done, __ATOMIC_ACQUIRE));
+	assert_int_equal(c.send_rc, 0);
+	assert_true(c.send_ns < 2000 * MS); /* within arp_timeout_ms */
+	assert_int_equal(c.recv_rc, 0);
+	assert_int_equal(c.answer, 0x77);
+	assert_int_equal(answered, 1);
+	assert_conserved_stopped(per, &sum);
+	assert_int_equal(M.announces, 1);
+	/* Core 1 asked; the reply reached core 0, which learnt the peer and
+	 * sent it to core 1; the answer to the ephemeral port reached core 1. */
+	assert_true(requests >= 1);
+	assert_int_equal(per[1].arp_requests, requests);
+	assert_int_equal(per[0].arp_requests, 1); /* the announcement only */
+	assert_int_equal(per[0].rx_packets, requests); /* the ARP replies */
+	assert_int_equal(per[0].arp_sync_sent, 1);
+	assert_int_equal(per[1].arp_sync_recv, 1);
+	assert_int_equal(sum.arp_sync_failed, 0);
+	assert_int_equal(sum.arp_timeouts, 0);
+	assert_int_equal(sum.arp_pending_dropped, 0);
+	assert_int_equal(per[1].udp_delivered, 1);
+	assert_int_equal(per[0].udp_delivered, 0);
+	assert_int_equal(per[1].tx_packets, requests + 1);
+}
+
+/* ------------------------------------------------- static entries, stats */
+
+#define IP_A 0x0a000008u
+#define IP_B 0x0a000009u
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x08 };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x09 };
+
+struct resolve_req {
+	struct tern_engine *eng;
+	uint32_t ip;
+	uint8_t mac[6];
+};
+
+static intptr_t resolve_fn(void *arg)
+{
+	struct resolve_req *r = arg;
+
+	return tern_arp_resolve(r->eng, r->ip, r->mac, TERN_TOKEN_NONE);
+}
+
+struct static_run {
+	intptr_t stats_rc, resolve_a, resolve_b, rounds;
+	struct resolve_req a, b;
+	int done;
+};
+
+/* On core 0: a static entry for IP_B reaches core 1 (seen through the
+ * group's counters, collected core by core), then both cores resolve
+ * without asking the wire. */
+static intptr_t static_task(void *arg)
+{
+	struct static_run *r = arg;
+	struct tern_engine_stats per[NCORES];
+	tern_future_t f;
+
+	r->resolve_b = tern_arp_add_static(M.c[0].eng, IP_B, mac_b);
+	for (r->rounds = 0; r->resolve_b == 0 && r->rounds < 1000; r->rounds++) {
+		r->stats_rc = tern_engine_group_stats(M.g, per, NULL);
+		if (r->stats_rc < 0 || per[1].arp_sync_recv >= 1)
+			break;
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	}
+	r->a = (struct resolve_req){ .eng = M.c[0].eng, .ip = IP_A };
+	r->resolve_a = resolve_fn(&r->a);
+	r->b = (struct resolve_req){ .eng = M.c[1].eng, .ip = IP_B };
+	if (r->resolve_b == 0 && tern_submit(tern_cores_sched(M.cores, 1), resolve_fn, &r->b,
+					     NULL, &f) == 0)
+		r->resolve_b = tern_await(f, TERN_TOKEN_NONE);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void test_static_entries_reach_siblings(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.cores, 1), .ip = ENG_IP,
+				       .group = M.g };
+	struct static_run r = { .stats_rc = -1, .resolve_a = -1, .resolve_b = -1 };
+	struct tern_engine *dup;
+	uint64_t deadline;
+
+	/* One engine per worker; the group outlives its engines. */
+	assert_int_equal(tern_engine_create(&ec, &dup), -EEXIST);
+	ec.port = M.p.peer;
+	assert_int_equal(tern_engine_create(&ec, &dup), -EINVAL);
+	assert_int_equal(tern_engine_group_destroy(M.g), -EBUSY);
+	/* Set-up, no core runs: written into the sibling's table at once. */
+	assert_int_equal(tern_arp_add_static(M.c[1].eng, IP_A, mac_a), 0);
+	assert_int_equal(tern_task_spawn(static_task, &r, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 0), .name = "static",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	deadline = now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(1000);
+	assert_true(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
+	assert_int_equal(r.stats_rc, NCORES);
+	assert_true(r.rounds < 1000);
+	assert_int_equal(r.resolve_a, 0);
+	assert_memory_equal(r.a.mac, mac_a, 6);
+	assert_int_equal(r.resolve_b, 0);
+	assert_memory_equal(r.b.mac, mac_b, 6);
+	assert_conserved_stopped(per, &sum);
+	assert_int_equal(per[1].arp_sync_sent, 1);   /* IP_A, at set-up */
+	assert_int_equal(per[0].arp_sync_recv, 1);
+	assert_int_equal(per[0].arp_sync_sent, 1);   /* IP_B, by message */
+	assert_int_equal(per[1].arp_sync_recv, 1);
+	assert_int_equal(sum.arp_sync_failed, 0);
+	assert_int_equal(sum.arp_requests, 1);       /* the announcement only */
+	assert_int_equal(M.announces, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_flows_served_on_their_worker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_learnt_on_one_core_completes_on_another,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_entries_reach_siblings, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
