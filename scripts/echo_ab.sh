@@ -7,14 +7,20 @@
 # machine's speed swings within minutes; each pair gives a ratio A/B, and
 # the job reports their median and spread.
 #
-#   scripts/echo_ab.sh [--build-dir DIR] [--pairs N] [--seconds S] [--rate PPS]
-#                      [--size BYTES] [--out FILE.json]
+# Then the generator's latency at a fixed fraction of the measured capacity
+# (issue 7): one more tern-echo run with tern-gen offering --fraction of
+# the median tern echo rate of the pairs; its p50/p90/p99/p99.9/max go in
+# the JSON under latency_at_fraction (--fraction 0 skips it).
 #
-# Defaults: build/release, 5 pairs of 3 s at 30 Mpps offered, 64-byte frames.
+#   scripts/echo_ab.sh [--build-dir DIR] [--pairs N] [--seconds S] [--rate PPS]
+#                      [--size BYTES] [--fraction F] [--out FILE.json]
+#
+# Defaults: build/release, 5 pairs of 3 s at 30 Mpps offered, 64-byte frames,
+# latency at 0.5 of the capacity.
 # Exit: 0 measured; 1 a run failed; 2 cannot run here (no testpmd, one CPU).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-builddir="$here/build/release" pairs=5 seconds=3 rate=30000000 size=64 out=
+builddir="$here/build/release" pairs=5 seconds=3 rate=30000000 size=64 fraction=0.5 out=
 while [ $# -gt 0 ]; do
     case "$1" in
     --build-dir) builddir=$2; shift ;;
@@ -22,8 +28,9 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift ;;
     --rate) rate=$2; shift ;;
     --size) size=$2; shift ;;
+    --fraction) fraction=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "echo_ab: unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -60,9 +67,10 @@ wait_ready() {
     return 1
 }
 
-# One run: side A or B; gen's summary JSON line into $tmp/sum$n$side.
+# One run: side A or B, offered RATE pps; gen's summary JSON line into
+# $tmp/sum$n$side.
 run_one() {
-    local side=$1 n=$2 sock=$tmp/m$2$1.sock stopped=$tmp/s$2$1 log=$tmp/srv$2$1.log
+    local side=$1 n=$2 rate=$3 sock=$tmp/m$2$1.sock stopped=$tmp/s$2$1 log=$tmp/srv$2$1.log
     local ps=tern_ab_${side}_$$_$n pg=tern_ab_gen_$$_$n mark= gen_extra=()
     prefixes+=("$ps" "$pg")
     if [ "$side" = A ]; then
@@ -108,26 +116,53 @@ run_one() {
 
 say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, $seconds s each at $rate pps offered, $size-byte frames"
 : >"$tmp/runs.jsonl"
+: >"$tmp/problems"
 status=0
 for ((n = 1; n <= pairs; n++)); do
     for side in A B; do
-        run_one "$side" "$n" || { status=1; continue; }
+        if ! run_one "$side" "$n" "$rate"; then
+            echo "run $n$side failed (server or tern-gen exited non-zero): left out" >>"$tmp/problems"
+            status=1
+            continue
+        fi
         line=$(cat "$tmp/sum$n$side")
         printf '{"pair":%d,"side":"%s","at":%s,%s\n' "$n" "$side" "$(date +%s)" "${line#\{}" >>"$tmp/runs.jsonl"
         say "pair $n $side: $(printf '%s' "$line" | "$py" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print("%.2f Mpps echoed (sent %.2f), p50 %.1f us" % (s["rx_pps"]/1e6, s["tx_pps"]/1e6, s["latency_ns"]["p50"]/1e3))')"
     done
 done
 
-"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" <<'PY'
+# Latency at a fraction of the capacity just measured (tern's median).
+lat_rate=0
+if [ -s "$tmp/runs.jsonl" ] && "$py" -c "import sys; sys.exit(not float(sys.argv[1]) > 0)" "$fraction"; then
+    lat_rate=$("$py" - "$tmp/runs.jsonl" "$fraction" <<'PY'
+import json, statistics, sys
+a = [json.loads(l)["summary"]["rx_pps"] for l in open(sys.argv[1]) if '"side":"A"' in l]
+print(int(statistics.median(a) * float(sys.argv[2])) if a else 0)
+PY
+)
+fi
+: >"$tmp/latency.json"
+if [ "$lat_rate" -gt 0 ]; then
+    if run_one A L "$lat_rate"; then
+        cp "$tmp/sumLA" "$tmp/latency.json"
+        say "latency at $fraction of capacity ($lat_rate pps offered): $(printf '%s' "$(cat "$tmp/sumLA")" | "$py" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; l=s["latency_ns"]; print("p50 %.1f us, p99 %.1f us, p99.9 %.1f us, loss %.4f%%" % (l["p50"]/1e3, l["p99"]/1e3, l["p99.9"]/1e3, s["loss_pct"]))')"
+    else
+        status=1
+    fi
+fi
+
+"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" "$tmp/latency.json" "$fraction" "$tmp/problems" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+problems = [l.strip() for l in open(sys.argv[8]) if l.strip()]
 by = {}
 for r in runs:
     by.setdefault(r["pair"], {})[r["side"]] = r["summary"]["rx_pps"]
 ratios = [p["A"] / p["B"] for p in by.values() if "A" in p and "B" in p and p["B"] > 0]
 res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap",
        "offered_pps": int(sys.argv[3]), "seconds": int(sys.argv[4]),
-       "frame_bytes": int(sys.argv[5]), "runs": runs, "ratios": ratios}
+       "frame_bytes": int(sys.argv[5]), "runs": runs, "ratios": ratios,
+       "problems": problems}
 if ratios:
     res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
                max_ratio=max(ratios),
@@ -138,6 +173,12 @@ if ratios:
           len(ratios), res["median_a_pps"] / 1e6, res["median_b_pps"] / 1e6), file=sys.stderr)
 else:
     print("echo_ab: no complete pair: NOT MEASURED", file=sys.stderr)
+lat = open(sys.argv[6]).read().strip()
+if lat:
+    s = json.loads(lat)["summary"]
+    res["latency_at_fraction"] = {"fraction": float(sys.argv[7]), "offered_pps": s["offered_pps"],
+                                  "rx_pps": s["rx_pps"], "loss_pct": s["loss_pct"],
+                                  "latency_ns": s["latency_ns"], "seconds": s["seconds"]}
 with open(sys.argv[2], "w") as f:
     json.dump(res, f, indent=1)
 sys.exit(0 if ratios else 1)

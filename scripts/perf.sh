@@ -7,14 +7,19 @@
 #                   [--record] [--update-docs]
 #
 #   --quick        (default; what CI runs, < 5 minutes) 5 interleaved
-#                  repetitions of every BM_* pinned to one CPU, then the
-#                  callgrind workloads of bench/cg/.
-#   --full         15 repetitions, and the end-to-end jobs: UDP echo over
-#                  memif, tern echo against testpmd --forward-mode=5tswap,
-#                  interleaved A/B, one-core and two-process variants, and
-#                  apps/gen's latency at a fixed fraction of capacity. Those
-#                  arrive with the engine (issue 6): until then they print
-#                  NOT MEASURED (pending issue 6). Run it on a quiet machine.
+#                  repetitions of every BM_* pinned to one CPU, the
+#                  single-core echo A/B (scripts/echo_1core.sh: 3 pairs of
+#                  3 s, about 35 s; single-core figures are steady, and it
+#                  is the gated end-to-end figure), then the callgrind
+#                  workloads of bench/cg/.
+#   --full         15 repetitions, the single-core echo A/B with 5 pairs of
+#                  4 s, and the two-process job: UDP echo over memif,
+#                  tern-echo against testpmd --forward-mode=5tswap, both
+#                  driven by tern-gen, interleaved A/B, then tern-gen's
+#                  latency at half the measured capacity
+#                  (scripts/echo_ab.sh). Run it on a quiet machine.
+#                  TERN_AB_PAIRS, TERN_1CORE_PAIRS, TERN_1CORE_SECONDS
+#                  override the pair counts and run length.
 #   --out DIR      result directory (default BUILD/runs/<UTC time>; BUILD/runs/latest
 #                  points at the newest)
 #   --build-dir    default build/perf (release, tests off)
@@ -40,7 +45,7 @@ while [ $# -gt 0 ]; do
     --cpu) cpu=$2; shift ;;
     --record) record=(--record) ;;
     --update-docs) update_docs=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "perf: unknown option $1 (see --help)" >&2; exit 1 ;;
     esac
     shift
@@ -82,16 +87,27 @@ if ! "${pin[@]}" "$builddir/bench/tern-bench" --benchmark_repetitions=$reps \
     say "tern-bench exited non-zero (log: $out/bench.txt); its figures are NOT MEASURED"
 fi
 
-# ---- end-to-end jobs (full mode): they need apps/echo and apps/gen.
+# ---- end-to-end jobs: they need testpmd and hugepages; a job that cannot
+# run says why in its log, and its figures are NOT MEASURED (the report
+# reads the log's last line). The single-core A/B runs in both modes:
+# one core's figures are steady on this VM, and it is the gated one.
+pairs_1c=${TERN_1CORE_PAIRS:-3} secs_1c=${TERN_1CORE_SECONDS:-3}
+if [ "$mode" = full ]; then
+    pairs_1c=${TERN_1CORE_PAIRS:-5} secs_1c=${TERN_1CORE_SECONDS:-4}
+fi
+say "end-to-end: UDP echo, one process on CPU $cpu, tern-echo-loop vs testpmd 5tswap on a memif loop, $pairs_1c interleaved pairs"
+"$here/scripts/echo_1core.sh" --build-dir "$builddir" --pairs "$pairs_1c" \
+    --seconds "$secs_1c" --cpu "$cpu" --out "$out/echo_1core.json" 2>&1 |
+    tee "$out/echo_1core.log" | sed 's/^/perf: /' || true   # judged from its JSON
+e2e=(--e2e "echo_1core=$out/echo_1core.json")
 # The two-process A/B: tern-echo vs testpmd 5tswap over memif, both driven
-# by tern-gen, interleaved pairs, median and spread of the ratio
-# (scripts/echo_ab.sh; result in $out/echo_ab.json). Not gating yet: this
-# machine's memif figures swing 3x; the single-core variant is still to come.
+# by tern-gen, then tern-gen's latency at half of tern's capacity. Not
+# gating: this machine's two-process memif figures swing 3x.
 if [ "$mode" = full ]; then
     say "end-to-end: UDP echo over memif, tern-echo vs testpmd 5tswap, interleaved A/B (not gating)"
     "$here/scripts/echo_ab.sh" --build-dir "$builddir" --pairs "${TERN_AB_PAIRS:-5}" \
-        --out "$out/echo_ab.json" 2>&1 | sed 's/^/perf: /' \
-        || say "echo A/B job failed: its figures are NOT MEASURED"
+        --out "$out/echo_ab.json" 2>&1 | tee "$out/echo_ab.log" | sed 's/^/perf: /' || true
+    e2e+=(--e2e "echo_ab=$out/echo_ab.json")
 fi
 
 # ---- callgrind counts, judging, result JSON and plots (Debian's python3
@@ -101,12 +117,12 @@ status=0
     --targets "$here/bench/targets.json" --bench-json "$out/bench.json" \
     --cg-dir "$builddir/bench/cg" --mode "$mode" --out "$out" \
     --started "$started" --extra "cpu=$cpu" --extra "repetitions=$reps" \
-    "${record[@]}" || status=$?
+    "${e2e[@]}" "${record[@]}" || status=$?
 
 ln -sfn "$out" "$builddir/runs/latest" 2>/dev/null || true
 if [ "$update_docs" -eq 1 ]; then
     mkdir -p "$here/docs/img"
-    for p in ratios insn; do
+    for p in ratios insn echo latency; do
         [ -f "$out/$p.png" ] && cp "$out/$p.png" "$here/docs/img/perf-$p.png"
     done
     say "plots copied to docs/img/perf-*.png"

@@ -7,6 +7,12 @@ run, runs the callgrind workloads (bench/cg/), and writes:
   OUT/result.json  machine, commit, every figure with its status
   OUT/ratios.png   each judged figure against its target band
   OUT/insn.png     instruction counts against their recorded bands
+  OUT/echo.png     echo throughput over time, both sides of each A/B job
+  OUT/latency.png  apps/gen's latency percentiles at a fraction of capacity
+End-to-end figures come from the JSON of scripts/echo_1core.sh and
+scripts/echo_ab.sh (--e2e JOB=FILE.json); a job that left none is NOT
+MEASURED with the reason (missing testpmd or hugepages, or its log's last
+line).
 Prints one line per figure and exits 1 when a gating figure FAILs or a
 figure that should exist now is NOT MEASURED; 0 otherwise.
 
@@ -137,24 +143,108 @@ def measure(fig, ctx):
         fig["inputs"] = {"n": n, "ir_n": ir1, "ir_2n": ir2}
         return None
     if kind == "e2e":
-        return e2e_reason(ctx)
+        return measure_e2e(fig, ctx)
     return f"unknown kind {kind!r} in the targets file"
 
 
-def e2e_reason(ctx):
-    """Why an end-to-end figure was not measured, with what is missing."""
+# ------------------------------------------------------ end-to-end jobs
+
+def e2e_reason(ctx, job):
+    """Why an end-to-end job left no result: what is missing, else the
+    job's own last words (its log, JOB.log beside JOB.json)."""
     missing = []
-    if not os.path.exists(os.path.join(ctx["root"], "apps", "echo")):
-        missing.append("apps/echo and apps/gen do not exist yet")
     if shutil.which("dpdk-testpmd") is None:
         missing.append("dpdk-testpmd missing (apt-get install dpdk)")
     try:
-        with open("/proc/sys/vm/nr_hugepages") as f:
-            if int(f.read()) == 0:
-                missing.append("no hugepages (run scripts/setup.sh as root)")
+        with open("/proc/meminfo") as f:
+            free = [int(l.split()[1]) for l in f if l.startswith("HugePages_Free:")]
+        if not free or free[0] == 0:
+            missing.append("no free hugepages (run scripts/setup.sh as root)")
     except OSError:
-        missing.append("cannot read /proc/sys/vm/nr_hugepages")
-    return "; ".join(missing) or "end-to-end job not implemented"
+        missing.append("cannot read /proc/meminfo")
+    if missing:
+        return "; ".join(missing)
+    path = ctx["e2e"].get(job)
+    if path is None:
+        return f"the {job} job was not run"
+    log = os.path.splitext(path)[0] + ".log"
+    try:
+        with open(log) as f:
+            last = [l.strip() for l in f if l.strip()]
+        if last:
+            return f"the {job} job left no result: {last[-1]} (log: {log})"
+    except OSError:
+        pass
+    return f"the {job} job left no result ({path} missing)"
+
+
+def load_e2e(ctx, job):
+    """The job's JSON, or (None, why)."""
+    path = ctx["e2e"].get(job)
+    if path is None or not os.path.exists(path) or os.path.getsize(path) == 0:
+        return None, e2e_reason(ctx, job)
+    try:
+        with open(path) as f:
+            return json.load(f), None
+    except ValueError as e:
+        return None, f"{path}: not JSON ({e})"
+
+
+def measure_e2e(fig, ctx):
+    """An A/B ratio (echo_1core, echo_ab) or the latency of echo_ab."""
+    job = fig.get("job")
+    src = "echo_ab" if job == "echo_ab_latency" else job
+    if src not in ("echo_1core", "echo_ab"):
+        return f"unknown end-to-end job {job!r} in the targets file"
+    data, why = load_e2e(ctx, src)
+    if data is None:
+        return why
+    if job == "echo_ab_latency":
+        lat = data.get("latency_at_fraction")
+        if lat is None:
+            return "echo_ab measured no latency run (no capacity, or --fraction 0)"
+        fig["value"], fig["unit"] = float(lat["latency_ns"]["p99"]), "ns"
+        fig["inputs"] = lat
+        return None
+    if data.get("problems"):
+        # a run that dropped, leaked or failed is not a measurement to judge
+        return "; ".join(data["problems"])
+    if "median_ratio" not in data:
+        return "no complete A/B pair: see the log"
+    fig["value"], fig["unit"] = data["median_ratio"], "ratio"
+    fig["inputs"] = {k: data.get(k) for k in
+                     ("a", "b", "ratios", "min_ratio", "max_ratio", "median_a_pps",
+                      "median_b_pps", "problems", "seconds", "frame_bytes")}
+    fig["inputs"]["runs"] = [{k: r.get(k) for k in
+                              ("pair", "side", "start", "at", "samples_pps", "rx_pps")
+                              if k in r} for r in data.get("runs", [])]
+    for r, src_run in zip(fig["inputs"]["runs"], data.get("runs", [])):
+        if "rx_pps" not in r and "summary" in src_run:  # echo_ab: gen's summary
+            r["rx_pps"] = src_run["summary"].get("rx_pps")
+    if "phase_split_mpps" in fig:
+        # the two-process figure swings between modes for minutes: which
+        # one this run saw is the absolute level of the baseline
+        b = data["median_b_pps"] / 1e6
+        fig["phase"] = {"testpmd_mpps": round(b, 2),
+                        "mode": "high" if b >= fig["phase_split_mpps"] else "low",
+                        "split_mpps": fig["phase_split_mpps"]}
+    return None
+
+
+def e2e_detail(fig):
+    """What a reader needs beside the verdict of an end-to-end figure."""
+    i = fig.get("inputs", {})
+    if fig.get("unit") == "ns":
+        l = i["latency_ns"]
+        return (f"p50 {l['p50'] / 1e3:.1f} us, p99 {l['p99'] / 1e3:.1f} us, "
+                f"p99.9 {l['p99.9'] / 1e3:.1f} us at {i['fraction']:g} of capacity "
+                f"({i['offered_pps'] / 1e6:.2f} Mpps offered, loss {i['loss_pct']:.3f}%)")
+    n = len(i["ratios"])
+    d = (f"median of {n} pair{'s' if n != 1 else ''}, {i['min_ratio']:.2f}..{i['max_ratio']:.2f}; "
+         f"{i['median_a_pps'] / 1e6:.2f} vs {i['median_b_pps'] / 1e6:.2f} Mpps")
+    if "phase" in fig:
+        d += f"; phase {fig['phase']['mode']} ({fig['phase']['testpmd_mpps']:.1f} Mpps testpmd)"
+    return d
 
 
 # --------------------------------------------------------------- judging
@@ -202,6 +292,10 @@ def evaluate(fig, ctx):
         fig["fails_job"] = not pending
         return fig
     fig["status"], fig["detail"] = judge(fig)
+    if fig["kind"] == "e2e":
+        extra = e2e_detail(fig)
+        fig["detail"] = f"{fig['detail']}; {extra}" if fig["detail"] and \
+            fig["status"] != INFO else extra
     fig["fails_job"] = fig["status"] == FAIL and fig["gate"] and not pending
     if pending:
         fig["detail"] += f" [measured although marked pending {pending}: drop the mark]"
@@ -249,6 +343,8 @@ def fmt_value(fig):
         return "-"
     if fig["kind"] == "callgrind":
         return f"{v:.2f} insn"
+    if fig["kind"] == "e2e" and fig.get("unit") == "ns":
+        return f"{v / 1e3:.1f} us"
     return f"{v:.3f}" if fig.get("unit") == "ratio" else f"{v:.2f} ns"
 
 
@@ -273,7 +369,9 @@ def plot(figs, out):
     made = []
 
     # Ratios and times as a fraction of their bound: 1.0 is the target line.
-    rows = [f for f in figs if f["kind"] in ("ratio", "time") and f.get("value") is not None]
+    rows = [f for f in figs if f.get("value") is not None and
+            (f["kind"] in ("ratio", "time") or
+             (f["kind"] == "e2e" and ("min" in f or "max" in f)))]
     if rows:
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2), dpi=80)
         names = [f["name"] + (f" (pending {f['pending']})" if f.get("pending") else
@@ -313,7 +411,64 @@ def plot(figs, out):
         fig.savefig(os.path.join(out, "insn.png"))
         plt.close(fig)
         made.append("insn.png")
+    made += plot_echo(plt, figs, out)
+    made += plot_latency(plt, figs, out)
     return made
+
+
+def plot_echo(plt, figs, out):
+    """Echo throughput over time, both sides of each A/B job."""
+    jobs = [f for f in figs if f["kind"] == "e2e" and f.get("unit") == "ratio"
+            and f.get("inputs", {}).get("runs")]
+    if not jobs:
+        return []
+    fig, axes = plt.subplots(len(jobs), 1, figsize=(7, 2.8 * len(jobs)), dpi=80,
+                             squeeze=False)
+    for ax, f in zip(axes[:, 0], jobs):
+        runs = f["inputs"]["runs"]
+        t0 = min(r.get("start", r.get("at", 0)) for r in runs)
+        for side, colour in (("A", "tab:blue"), ("B", "tab:orange")):
+            label = f["inputs"]["a"] if side == "A" else f["inputs"]["b"]
+            xs, ys = [], []
+            for r in (r for r in runs if r["side"] == side):
+                if r.get("samples_pps"):  # one point a second
+                    xs += [r["start"] - t0 + i + 1 for i in range(len(r["samples_pps"]))]
+                    ys += [v / 1e6 for v in r["samples_pps"]]
+                    xs.append(float("nan"))
+                    ys.append(float("nan"))
+                elif r.get("rx_pps") is not None:  # one point a run
+                    xs.append(r["at"] - t0)
+                    ys.append(r["rx_pps"] / 1e6)
+            ax.plot(xs, ys, marker=".", color=colour, label=label)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("Mpps received")
+        ax.set_title(f"{f['name']}: median ratio {f['value']:.3f}", fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+    axes[-1, 0].set_xlabel("seconds since the job's first run")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "echo.png"))
+    plt.close(fig)
+    return ["echo.png"]
+
+
+def plot_latency(plt, figs, out):
+    """apps/gen's latency percentiles at a fixed fraction of capacity."""
+    f = next((f for f in figs if f["kind"] == "e2e" and f.get("unit") == "ns"
+              and f.get("value") is not None), None)
+    if f is None:
+        return []
+    lat = f["inputs"]["latency_ns"]
+    keys = [k for k in ("min", "p50", "p90", "p99", "p99.9", "max") if k in lat]
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
+    ax.plot(keys, [lat[k] / 1e3 for k in keys], marker="o")
+    ax.set_yscale("log")
+    ax.set_ylabel("latency (us)")
+    ax.set_title(f"tern-gen latency at {f['inputs']['fraction']:g} of the measured capacity "
+                 f"({f['inputs']['offered_pps'] / 1e6:.2f} Mpps)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "latency.png"))
+    plt.close(fig)
+    return ["latency.png"]
 
 
 def record(targets_path, figs):
@@ -352,6 +507,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--record", action="store_true",
                     help="write the measured instruction counts into the targets file")
+    ap.add_argument("--e2e", action="append", default=[], metavar="JOB=FILE.json",
+                    help="an end-to-end job's result (echo_1core, echo_ab); its log "
+                    "is FILE.log")
     ap.add_argument("--extra", action="append", default=[],
                     help="KEY=VALUE added to the result's 'run' section")
     ap.add_argument("--started", type=float,
@@ -364,7 +522,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tern-cg-") as work:
         ctx = {"bench": bench, "cg_dir": a.cg_dir, "workdir": work, "mode": a.mode,
-               "root": a.root}
+               "root": a.root, "e2e": dict(kv.split("=", 1) for kv in a.e2e)}
         figs = [evaluate(t, ctx) for t in targets["figures"]]
 
     print_table(figs)
