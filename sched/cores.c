@@ -435,6 +435,7 @@ int tern_cores_create(const struct tern_cores_opts *o, struct tern_cores **out)
 		tern_cores_destroy(c);
 		return rc;
 	}
+	tern__telemetry_add(c);
 	*out = c;
 	return 0;
 }
@@ -653,6 +654,7 @@ void tern_cores_destroy(struct tern_cores *c)
 		return;
 	if (c->detector) /* it reads the cores every period */
 		tern_stall_detector_stop(c->detector);
+	tern__telemetry_remove(c); /* waits for a reply being read */
 	for (unsigned i = 0; i < c->n; i++) {
 		if (c->cores[i] && c->cores[i]->shutdown.src)
 			tern_cancel_dispose(c->cores[i]->shutdown);

@@ -444,6 +444,28 @@ void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hi
 	out->samples = s->lat_samples;
 }
 
+uint64_t tern_latency_quantile(const struct tern_latency_hist *h, double q)
+{
+	uint64_t total = 0, rank, seen = 0;
+
+	if (!h)
+		return 0;
+	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++)
+		total += h->count[b];
+	if (!total)
+		return 0;
+	q = q < 0 ? 0 : q > 1 ? 1 : q;
+	rank = (uint64_t)(q * (double)total);
+	if ((double)rank < q * (double)total || rank == 0)
+		rank++; /* ceil, and at least the first sample */
+	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++) {
+		seen += h->count[b];
+		if (seen >= rank)
+			return b + 1 < TERN_LATENCY_BUCKETS ? 2ull << b : UINT64_MAX;
+	}
+	return UINT64_MAX; /* not reached: rank <= total */
+}
+
 /* ---- policies ---- */
 
 int tern__misuse(struct tern_sched *s, int err, const char *fmt, ...)

@@ -367,6 +367,12 @@ void tern__post(struct tern__msg *m, struct tern_sched *dest);
 struct tern_stall_detector;
 int tern__cores_attach_detector(struct tern_cores *c, struct tern_stall_detector *d);
 
+/* Exports a new group's cores through DPDK telemetry, registering the
+ * commands at the first call in the process; forgets them before the group
+ * is freed (telemetry.c). */
+void tern__telemetry_add(struct tern_cores *c);
+void tern__telemetry_remove(struct tern_cores *c);
+
 /* A TERN_TASK_STEALABLE spawn (cores.c). */
 int tern__spawn_stealable(struct tern_sched *s, tern_task_fn fn, void *arg,
 			  const struct tern_task_opts *o, size_t stack, tern_task_t *out);

@@ -95,6 +95,25 @@ int tern_cores_stop(struct tern_cores *c, uint64_t grace_ns);
  *  still runs. NULL is ignored. */
 void tern_cores_destroy(struct tern_cores *c);
 
+/**
+ * The id under which DPDK telemetry exports core @p s: every group's cores
+ * get ids when the group is created (the lowest free ones, in core order)
+ * and lose them at tern_cores_destroy(). Over the telemetry socket
+ * (dpdk_telemetry.v2 in the EAL's runtime directory, when the process
+ * started the EAL):
+ *   /tern/cores               the ids of every live core
+ *   /tern/sched/stats,<id>    "name" and every field of tern_sched_stats
+ *   /tern/sched/latency,<id>  "name", "samples", "p50_ns", "p99_ns",
+ *                             "max_ns" (tern_latency_quantile at 0.5, 0.99,
+ *                             1) and "buckets" (tern_latency_hist.count)
+ * An unknown id answers null. Replies are read while the core runs, with
+ * no cost to it: each counter is a value it really had, but the counters
+ * of one reply are read one after another, not at a single instant.
+ * @return the id (>= 0); -ENOENT: @p s is not a core of a live group, or
+ *   more than 256 cores live in the process.
+ */
+int tern_core_telemetry_id(const struct tern_sched *s);
+
 /** The calling thread's core index in its group, or -1. */
 int tern_core_index(void);
 

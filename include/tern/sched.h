@@ -186,8 +186,21 @@ struct tern_latency_hist {
 };
 
 /** Copies @p s's ready-to-run latency histogram (zeroes @p out for NULL @p s).
- *  Read it on @p s's core, or after it stopped: counters are not atomic. */
+ *  Read it on @p s's core, or after it stopped: counters are not atomic.
+ *  Other threads read it through telemetry (/tern/sched/latency, see
+ *  cores.h). */
 void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hist *out);
+
+/**
+ * A quantile of @p h to the histogram's resolution: the upper edge
+ * 2^(b+1) ns of the bucket b that holds the sample of rank ceil(q * n) (n:
+ * the samples in the buckets), so at least a fraction @p q of the samples
+ * lie below it. @p q = 1 gives a bound on the maximum.
+ * @param q clamped to [0, 1].
+ * @return nanoseconds; 0 when @p h is NULL or empty; UINT64_MAX when the
+ *   sample lies in the last bucket (which has no upper edge).
+ */
+uint64_t tern_latency_quantile(const struct tern_latency_hist *h, double q);
 
 /** Copies @p s's counters (zeroes @p out when @p s is NULL). */
 void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out);
