@@ -146,6 +146,7 @@ struct gen_app {
 	enum gen_state state;
 	double next_tsc, gap_tsc;
 	uint64_t start_tsc, end_tsc, stop_tsc, scheduled, rng;
+	uint64_t due_max;             /* sends in the run: --count, or rate x seconds */
 	uint64_t grace_tsc;           /* sends still due this long after the end: dropped */
 	uint64_t behind_tsc;          /* how late the schedule was when it stopped */
 	uint16_t tx_flow, magic;

@@ -46,6 +46,13 @@ void gen_tx_start(struct gen_app *a)
 	a->grace_tsc = rte_get_tsc_hz() / 10;
 	a->end_tsc = a->o.seconds ? a->start_tsc + a->o.seconds * rte_get_tsc_hz()
 				  : UINT64_MAX - a->grace_tsc;
+	/* constant gaps: exactly rate x seconds sends; the summed gaps alone
+	 * drift by a few cycles (rounding) and could fit one more in */
+	a->due_max = a->o.count ? a->o.count : UINT64_MAX;
+	if (a->o.dist == GEN_CONSTANT && a->o.seconds &&
+	    !(gen_replaying(a) && a->o.timing == GEN_TIMING_CAPTURE) &&
+	    a->o.rate * a->o.seconds < a->due_max)
+		a->due_max = a->o.rate * a->o.seconds;
 	a->state = GEN_SENDING;
 }
 
@@ -57,7 +64,7 @@ static uint16_t gen_due(struct gen_app *a, uint64_t now, uint64_t *tsc, uint16_t
 	uint16_t n = 0;
 
 	while (n < max && a->next_tsc <= (double)now && a->next_tsc < (double)a->end_tsc &&
-	       (a->o.count == 0 || k0 + n < a->o.count) &&
+	       k0 + n < a->due_max &&
 	       (n == 0 || !gen_replaying(a) || gen_replay_same_dest(a, k0, k0 + n))) {
 		tsc[n] = (uint64_t)a->next_tsc;
 		a->next_tsc += gen_gap(a, k0 + n);
@@ -68,8 +75,7 @@ static uint16_t gen_due(struct gen_app *a, uint64_t now, uint64_t *tsc, uint16_t
 
 static bool gen_schedule_over(const struct gen_app *a)
 {
-	return a->next_tsc >= (double)a->end_tsc ||
-	       (a->o.count != 0 && a->scheduled >= a->o.count);
+	return a->next_tsc >= (double)a->end_tsc || a->scheduled >= a->due_max;
 }
 
 static void gen_fill(struct gen_app *a, struct gen_flow *f, uint16_t flow,
