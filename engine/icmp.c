@@ -7,6 +7,7 @@
  */
 #include <rte_icmp.h>
 
+#include "cksum.h"
 #include "engine_internal.h"
 
 #define ENG_NS_PER_S UINT64_C(1000000000)
@@ -22,10 +23,10 @@ static void icmp_echo_reply(struct tern_engine *eng, struct rte_mbuf *m,
 	ip->dst_addr = src;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = eng_cksum(eng_sum(ip, m->l3_len, 0));
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	ic->icmp_cksum = 0;
-	ic->icmp_cksum = ~rte_raw_cksum(ic, len);
+	ic->icmp_cksum = eng_cksum(eng_sum(ic, len, 0));
 	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	if (eng_tx(eng, m) == 0) {
@@ -44,7 +45,7 @@ void eng_icmp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hd
 
 	if (TERN_UNLIKELY(len < sizeof(*ic)))
 		goto runt;
-	if (TERN_UNLIKELY(rte_raw_cksum(ic, len) != 0xffff))
+	if (TERN_UNLIKELY(eng_fold(eng_sum(ic, len, 0)) != 0xffff))
 		goto cksum;
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0)
 		goto type;
@@ -109,7 +110,7 @@ static bool icmp_unreach_build(struct tern_engine *eng, struct rte_mbuf *m,
 	ic->icmp_ident = 0;
 	ic->icmp_seq_nb = 0;
 	ic->icmp_cksum = 0;
-	ic->icmp_cksum = ~rte_raw_cksum(ic, len);
+	ic->icmp_cksum = eng_cksum(eng_sum(ic, len, 0));
 	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN); /* eth_out puts it back */
 	return eng_eth_out(eng, m, &peer, RTE_ETHER_TYPE_IPV4) == 0;
 }

@@ -4,6 +4,7 @@
  * makes each later check safe, then reassembly of fragments (ipv4_frag.c),
  * then ICMP or UDP.
  */
+#include "cksum.h"
 #include "engine_internal.h"
 
 #define IP_FRAG_MASK RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
@@ -17,7 +18,7 @@ static bool ip_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		return true;
 	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return false;
-	return rte_raw_cksum(ip, hlen) == 0xffff;
+	return eng_ipv4_hdr_cksum_ok(ip, hlen);
 }
 
 void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast)

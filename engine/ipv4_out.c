@@ -3,6 +3,7 @@
  * IPv4 output: the header, the next hop (on link, or the gateway), and the
  * neighbour's MAC from the ARP table (slow path in arp.c when missing).
  */
+#include "cksum.h"
 #include "engine_internal.h"
 
 /*
@@ -27,7 +28,7 @@ void eng_ipv4_hdr(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_h
 	if (eng->offloads & TERN_OFFLOAD_IPV4_CKSUM_TX)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	else
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = eng_cksum(eng_sum(ip, sizeof(*ip), 0));
 }
 
 /*

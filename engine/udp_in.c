@@ -6,10 +6,11 @@
  */
 #include <rte_udp.h>
 
+#include "cksum.h"
 #include "engine_internal.h"
 
 static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-			 const struct rte_udp_hdr *uh)
+			 const struct rte_udp_hdr *uh, uint16_t len)
 {
 	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
@@ -19,7 +20,7 @@ static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 		return true;
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return __rte_ipv4_udptcp_cksum(ip, uh) == 0xffff;
+	return eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, len);
 }
 
 /* Queues m (data moved to the payload) on s and wakes its oldest waiter,
@@ -55,7 +56,7 @@ void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr
 	/* Strict: a UDP length other than the IP payload is a mangled packet. */
 	if (TERN_UNLIKELY(rte_be_to_cpu_16(uh->dgram_len) != len))
 		goto bad_len;
-	if (TERN_UNLIKELY(!udp_cksum_ok(m, ip, uh)))
+	if (TERN_UNLIKELY(!udp_cksum_ok(m, ip, uh, len)))
 		goto cksum;
 	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];
 	if (TERN_UNLIKELY(s == NULL))

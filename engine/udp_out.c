@@ -7,6 +7,7 @@
 
 #include <rte_udp.h>
 
+#include "cksum.h"
 #include "engine_internal.h"
 
 #define UDP_MAX_PAYLOAD (1500 - 20 - 8)
@@ -30,7 +31,7 @@ static void udp_cksum(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ip
 		return;
 	}
 	uh->dgram_cksum = 0;
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	uh->dgram_cksum = eng_udp_cksum(ip, uh, rte_be_to_cpu_16(uh->dgram_len));
 }
 
 /*

@@ -7,6 +7,7 @@
  * the conservation law and ends with every mbuf back in the pool.
  */
 #include "eng_test.h"
+#include "../../engine/cksum.h"
 
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
@@ -590,10 +591,58 @@ static void test_ipv4_parse(void **state)
 	assert_int_equal(tern_ipv4_parse("1.2.3.4", NULL), -EINVAL);
 }
 
+/*
+ * engine/cksum.h against DPDK's rte_raw_cksum() and rte_ipv4_udptcp_cksum()
+ * on random bytes: every length 0..1600 at both parities of address (the
+ * 16-bit words follow the start, not the address), and UDP datagrams of
+ * every length 8..300 with random addresses and ports.
+ */
+static void test_cksum_matches_dpdk(void **state)
+{
+	static uint8_t buf[1700];
+	struct {
+		struct rte_ipv4_hdr ip;
+		uint8_t l4[320];
+	} __attribute__((packed)) d;
+	uint32_t seed = 12345;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)((seed = seed * 1103515245u + 12345u) >> 16);
+	for (uint32_t len = 0; len <= 1600; len++)
+		for (int off = 0; off < 2; off++) {
+			const uint8_t *p = buf + off + (len % 7);
+
+			assert_int_equal(eng_fold(eng_sum(p, len, 0)), rte_raw_cksum(p, len));
+		}
+	for (uint16_t len = 8; len <= 300; len++) {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)d.l4;
+		uint16_t want;
+
+		memcpy(&d, buf + len, sizeof(d));
+		d.ip.version_ihl = RTE_IPV4_VHL_DEF;
+		d.ip.total_length = rte_cpu_to_be_16(sizeof(d.ip) + len);
+		d.ip.next_proto_id = IPPROTO_UDP;
+		uh->dgram_len = rte_cpu_to_be_16(len);
+		uh->dgram_cksum = 0;
+		want = rte_ipv4_udptcp_cksum(&d.ip, uh);
+		uh->dgram_cksum = eng_udp_cksum(&d.ip, uh, len);
+		assert_int_equal(uh->dgram_cksum, want);
+		assert_true(eng_l4_cksum_ok(&d.ip, IPPROTO_UDP, uh, len));
+		d.l4[len - 1] ^= 0x40; /* one bit off in the last byte */
+		assert_false(eng_l4_cksum_ok(&d.ip, IPPROTO_UDP, uh, len));
+		d.ip.hdr_checksum = 0;
+		want = rte_ipv4_cksum(&d.ip);
+		d.ip.hdr_checksum = eng_cksum(eng_sum(&d.ip, sizeof(d.ip), 0));
+		assert_int_equal(d.ip.hdr_checksum, want);
+		assert_true(eng_ipv4_hdr_cksum_ok(&d.ip, sizeof(d.ip)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_parse),
+		cmocka_unit_test(test_cksum_matches_dpdk),
 		cmocka_unit_test_setup_teardown(test_arp_request_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
