@@ -103,9 +103,12 @@ void gen_replay_ip(struct gen_replay *rp, uint16_t flows, uint64_t ts_ns,
 {
 	uint32_t ihl, udp_len;
 
-	if (caplen < 20 || (p[0] >> 4) != 4) {
-		rp->skip_not_udp += caplen >= 1 && (p[0] >> 4) != 4;
-		rp->skip_malformed += caplen < 1 || (p[0] >> 4) == 4;
+	if (caplen >= 1 && (p[0] >> 4) != 4) {
+		rp->skip_not_udp++;        /* IPv6 in a raw capture */
+		return;
+	}
+	if (caplen < 20) {
+		rp->skip_malformed++;
 		return;
 	}
 	if (p[9] != IP_P_UDP) {
