@@ -129,7 +129,7 @@ meta=$("$py" -c '
 import json, platform, subprocess, sys
 try:
     commit = subprocess.run(["git", "-C", sys.argv[1], "rev-parse", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+                            text=True).stdout.strip() or None
 except OSError:
     commit = None
 print(json.dumps({"dut": sys.argv[2], "frame_bytes": int(sys.argv[3]), "flows": int(sys.argv[4]),
