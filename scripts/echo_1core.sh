@@ -14,7 +14,9 @@
 # The figure: packets received per second summed over both ports, sampled
 # once a second, the first second dropped as warm-up, median of the rest.
 # Runs go A, B, A, B, ...; each pair gives a ratio A/B; the job reports the
-# median and spread of the ratios. The same CPU, frame size and number of
+# median and spread of the ratios. Each run also records the share of the
+# core its forwarding thread got (CPU time / wall time), which tells a
+# starved run on a shared machine from a slow one. The same CPU, frame size and number of
 # packets in flight (--inject per port; testpmd's --tx-first sends one burst
 # of 32 per port, so other values use --burst for it) on both sides.
 #
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift ;;
     --cpu) cpu=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "echo_1core: unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -85,10 +87,24 @@ busy_lines() {
     grep -Eo 'Rx-pps: +[0-9]+' "$1" 2>/dev/null | awk '$2 > 0' | wc -l
 }
 
-# B: testpmd until it has printed $seconds busy stats periods (two ports
-# each), then SIGINT: its ordered stop and the final accumulated counters.
+# "ticks seconds": CPU clock ticks (utime + stime) of testpmd's forwarding
+# thread and the wall time; two of them give the share of the core it got.
+worker_cpu() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        [[ "$(cat "$t/comm" 2>/dev/null)" == rte-worker-* ]] || continue
+        awk -v now="$(date +%s.%N)" '{ print $14 + $15, now }' "$t/stat"
+        return
+    done
+    echo "0 $(date +%s.%N)"
+}
+
+# B: testpmd for $seconds once it forwards (the first second is warm-up,
+# as for A), then SIGINT: its ordered stop and the final counters. Nothing
+# polls while it forwards: on a loaded machine this script's own processes
+# would take the core's share from it and not from A, which runs alone.
 run_b() {
-    local n=$1 prefix=tern_1c_B_$$_$1 log=$tmp/out${n}B rc=0 burst=()
+    local n=$1 prefix=tern_1c_B_$$_$1 log=$tmp/out${n}B rc=0 burst=() ready=0 cpu0
     prefixes+=("$prefix")
     [ "$inject" -eq 32 ] || burst=(--burst "$inject")
     "$testpmd" -l "$cpu,$main_lcore" --main-lcore "$main_lcore" --no-pci \
@@ -98,11 +114,17 @@ run_b() {
         --forward-mode=5tswap --tx-first --txpkts "$size" "${burst[@]}" --stats-period 1 \
         --nb-cores 1 --total-num-mbufs 16384 >"$log" 2>&1 </dev/null &
     pid=$!
-    for ((i = 0; i < (seconds + 30) * 10; i++)); do
-        [ "$(busy_lines "$log")" -ge $((2 * seconds)) ] && break
+    for ((i = 0; i < 300; i++)); do
+        grep -q 'start packet forwarding' "$log" 2>/dev/null && { ready=1; break; }
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
+    if [ "$ready" -eq 1 ]; then
+        sleep 1
+        cpu0=$(worker_cpu "$pid")
+        sleep "$((seconds - 1)).6"   # its last period printed, as A's
+        echo "$cpu0 $(worker_cpu "$pid") $(getconf CLK_TCK)" >"$tmp/cpu${n}B"
+    fi
     kill -INT "$pid" 2>/dev/null
     for ((i = 0; i < 100; i++)); do
         kill -0 "$pid" 2>/dev/null || break
@@ -111,8 +133,8 @@ run_b() {
     kill -0 "$pid" 2>/dev/null && { say "run ${n}B: testpmd ignored SIGINT: killed"; kill -KILL "$pid"; }
     wait "$pid" || rc=$?
     pid=
-    if [ "$rc" -ne 0 ] || [ "$(busy_lines "$log")" -lt $((2 * seconds)) ]; then
-        say "run ${n}B: testpmd exited $rc after $(busy_lines "$log") busy port-periods"
+    if [ "$rc" -ne 0 ] || [ "$(busy_lines "$log")" -lt 4 ]; then
+        say "run ${n}B: testpmd exited $rc after $(busy_lines "$log") busy port-periods (ready: $ready)"
         grep -v '^ *$' "$log" | tail -5 >&2
         return 1
     fi
@@ -133,7 +155,7 @@ for ((n = 1; n <= pairs; n++)); do
 done
 
 "$py" - "$tmp/runs" "${out:-/dev/null}" "$seconds" "$inject" "$size" "$cpu" <<'PY' || status=1
-import json, re, statistics, sys
+import json, os, re, statistics, sys
 
 runs_file, out, seconds, inject, size, cpu = sys.argv[1:7]
 
@@ -153,8 +175,17 @@ def parse_a(path):
 
 
 def parse_b(path):
-    """testpmd: per stats period, the Rx-pps of both ports summed; drops."""
+    """testpmd: per stats period, the Rx-pps of both ports summed; drops;
+    the share of the core its forwarding thread got (from the busy periods
+    on, as the cpuNB file next to its log says)."""
     text = open(path, errors="replace").read()
+    share = None
+    try:
+        t0, w0, t1, w1, hz = map(float, open(os.path.join(os.path.dirname(path), "cpu" + os.path.basename(path)[3:])).read().split())
+        if t0 > 0 and w1 > w0:
+            share = (t1 - t0) / hz / (w1 - w0)
+    except (OSError, ValueError):
+        pass
     samples = []
     for block in text.split("Port statistics =")[1:]:
         pps = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", block)]
@@ -162,7 +193,7 @@ def parse_b(path):
             samples.append(float(sum(pps)))
     acc = text.split("Accumulated forward statistics for all ports")[-1]
     drops = {k: int(v) for k, v in re.findall(r"(RX-dropped|TX-dropped):\s+(\d+)", acc)}
-    return samples, {"accumulated_drops": drops}
+    return samples, {"accumulated_drops": drops, "cpu_share": share}
 
 
 runs, problems = [], []
@@ -174,6 +205,7 @@ for line in open(runs_file):
            "samples_pps": samples, "rx_pps": statistics.median(steady) if steady else None}
     if side == "A":
         run["summary"] = extra
+        run["cpu_share"] = extra.get("cpu_share") if extra else None
         if extra is None or not extra.get("ok"):
             problems.append(f"run {pair}A: not clean (drops, leak or conservation): left out")
             run["rx_pps"] = None
@@ -188,16 +220,26 @@ by = {}
 for r in runs:
     if r["rx_pps"]:
         by.setdefault(r["pair"], {})[r["side"]] = r["rx_pps"]
+share = {(r["pair"], r["side"]): r.get("cpu_share") for r in runs}
 pairs = [p for p in by.values() if "A" in p and "B" in p]
 ratios = [p["A"] / p["B"] for p in pairs]
+# The same ratio per second of CPU the forwarding thread got: tells tern's
+# speed from its luck on a machine shared with other load.
+per_cpu = [(by[n]["A"] / share[(n, "A")]) / (by[n]["B"] / share[(n, "B")])
+           for n in by if "A" in by[n] and "B" in by[n]
+           and share.get((n, "A")) and share.get((n, "B"))]
 res = {"job": "udp_echo_1core_ab", "a": "tern-echo-loop",
        "b": "dpdk-testpmd --forward-mode=5tswap --tx-first",
        "topology": "one process, one forwarding core, two memif ports looped "
                    "(server + client on one socket file)",
        "cpu": int(cpu), "seconds": int(seconds), "inject_per_port": int(inject),
        "frame_bytes": int(size), "figure": "rx packets/s summed over both ports, "
-       "median of the per-second samples after the first", "runs": runs,
+       "median of the per-second samples after the first",
+       "cpu_share": "per run, CPU time of the forwarding thread / wall time: below 1, "
+       "the run shared its core with other load", "runs": runs,
        "ratios": ratios, "problems": problems}
+if per_cpu:
+    res.update(ratios_per_cpu=per_cpu, median_ratio_per_cpu=statistics.median(per_cpu))
 if ratios:
     res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
                max_ratio=max(ratios),
@@ -207,13 +249,17 @@ for p in problems:
     print("echo_1core: " + p, file=sys.stderr)
 for r in runs:
     if r["rx_pps"]:
-        print("echo_1core: pair %d %s: %.2f Mpps" % (r["pair"], r["side"], r["rx_pps"] / 1e6),
-              file=sys.stderr)
+        share = r.get("cpu_share")
+        print("echo_1core: pair %d %s: %.2f Mpps%s" % (r["pair"], r["side"], r["rx_pps"] / 1e6,
+              ", %.0f%% of the core" % (100 * share) if share else ""), file=sys.stderr)
 if ratios:
     print("echo_1core: ratio tern / testpmd 5tswap: median %.3f (min %.3f, max %.3f) over %d "
           "pairs; medians %.2f vs %.2f Mpps" % (res["median_ratio"], res["min_ratio"],
           res["max_ratio"], len(ratios), res["median_a_pps"] / 1e6,
           res["median_b_pps"] / 1e6), file=sys.stderr)
+    if per_cpu:
+        print("echo_1core: per second of CPU the forwarding thread got: median %.3f"
+              % res["median_ratio_per_cpu"], file=sys.stderr)
 else:
     print("echo_1core: no complete pair: NOT MEASURED", file=sys.stderr)
 with open(out, "w") as f:

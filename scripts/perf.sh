@@ -10,7 +10,7 @@
 #                  repetitions of every BM_* pinned to one CPU, the
 #                  single-core echo A/B (scripts/echo_1core.sh: 3 pairs of
 #                  3 s, about 35 s; single-core figures are steady, and it
-#                  is the gated end-to-end figure), then the callgrind
+#                  is the end-to-end figure to gate on), then the callgrind
 #                  workloads of bench/cg/.
 #   --full         15 repetitions, the single-core echo A/B with 5 pairs of
 #                  4 s, and the two-process job: UDP echo over memif,
@@ -90,7 +90,7 @@ fi
 # ---- end-to-end jobs: they need testpmd and hugepages; a job that cannot
 # run says why in its log, and its figures are NOT MEASURED (the report
 # reads the log's last line). The single-core A/B runs in both modes:
-# one core's figures are steady on this VM, and it is the gated one.
+# one core's figures are steady on this VM, and it is the one to gate on.
 pairs_1c=${TERN_1CORE_PAIRS:-3} secs_1c=${TERN_1CORE_SECONDS:-3}
 if [ "$mode" = full ]; then
     pairs_1c=${TERN_1CORE_PAIRS:-5} secs_1c=${TERN_1CORE_SECONDS:-4}

@@ -214,9 +214,11 @@ def measure_e2e(fig, ctx):
     fig["value"], fig["unit"] = data["median_ratio"], "ratio"
     fig["inputs"] = {k: data.get(k) for k in
                      ("a", "b", "ratios", "min_ratio", "max_ratio", "median_a_pps",
-                      "median_b_pps", "problems", "seconds", "frame_bytes")}
+                      "median_b_pps", "median_ratio_per_cpu", "ratios_per_cpu",
+                      "problems", "seconds", "frame_bytes")}
     fig["inputs"]["runs"] = [{k: r.get(k) for k in
-                              ("pair", "side", "start", "at", "samples_pps", "rx_pps")
+                              ("pair", "side", "start", "at", "samples_pps", "rx_pps",
+                               "cpu_share")
                               if k in r} for r in data.get("runs", [])]
     for r, src_run in zip(fig["inputs"]["runs"], data.get("runs", [])):
         if "rx_pps" not in r and "summary" in src_run:  # echo_ab: gen's summary
@@ -242,6 +244,8 @@ def e2e_detail(fig):
     n = len(i["ratios"])
     d = (f"median of {n} pair{'s' if n != 1 else ''}, {i['min_ratio']:.2f}..{i['max_ratio']:.2f}; "
          f"{i['median_a_pps'] / 1e6:.2f} vs {i['median_b_pps'] / 1e6:.2f} Mpps")
+    if i.get("median_ratio_per_cpu") is not None:
+        d += f"; per CPU-second {i['median_ratio_per_cpu']:.2f}"
     if "phase" in fig:
         d += f"; phase {fig['phase']['mode']} ({fig['phase']['testpmd_mpps']:.1f} Mpps testpmd)"
     return d

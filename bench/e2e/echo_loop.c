@@ -18,7 +18,8 @@
  * Stdout: one JSON object per line (jansson): {"t": s, "rx_pps": ...} once
  * a second, the packets received per second summed over both ports, then
  * {"summary": ...} with each engine's counters, the conservation law
- * (rx = delivered + drops) and the mbufs still in use after tear-down.
+ * (rx = delivered + drops), the mbufs still in use after tear-down and
+ * cpu_share, the CPU time the core's thread got over the wall time.
  * Exit 0 when the run completed, nothing was dropped, the law held and no
  * mbuf leaked; 1 otherwise; 2 on bad arguments.
  */
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <rte_mbuf.h>
@@ -73,7 +75,8 @@ struct loop_app {
 	struct tern_sched *core;
 	struct loop_side side[2];
 	tern_cancel_t stop;
-	uint64_t run_ns;
+	uint64_t run_ns;            /* wall time sampled */
+	uint64_t steady_ns, cpu_ns; /* after the first second: wall, thread CPU */
 	int err;
 };
 
@@ -154,25 +157,49 @@ static uint64_t rx_total(const struct loop_app *a)
 	return sum;
 }
 
-/* One line a second: packets received over both ports per second. */
+/* CPU time of the calling thread, the one driving the core: on a shared
+ * VM, cpu_ns / run_ns says how much of the core the run actually got. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * LOOP_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * One line a second: packets received over both ports per second, and the
+ * share of the core the thread got in that second. The summary's rates and
+ * share cover the seconds after the first (the warm-up the script drops).
+ */
 static void sample_loop(struct loop_app *a)
 {
 	uint64_t t0 = tern_sched_now(a->core), prev_t = t0, prev_rx = rx_total(a);
+	uint64_t prev_cpu = thread_cpu_ns(), steady_t = t0, steady_cpu = prev_cpu;
 
 	for (uint64_t t = 1; t <= a->o.seconds && !stop_requested; t++) {
-		uint64_t now, rx;
+		uint64_t now, rx, cpu;
 
 		if (tern_sleep(LOOP_NS_PER_S, TERN_TOKEN_NONE) < 0)
 			break;
 		now = tern_sched_now(a->core);
 		rx = rx_total(a);
-		emit(json_pack("{s:I, s:f, s:f}", "t", (json_int_t)t,
+		cpu = thread_cpu_ns();
+		emit(json_pack("{s:I, s:f, s:f, s:f}", "t", (json_int_t)t,
 			       "elapsed_s", (double)(now - t0) / LOOP_NS_PER_S,
-			       "rx_pps", (double)(rx - prev_rx) * LOOP_NS_PER_S / (double)(now - prev_t)));
+			       "rx_pps", (double)(rx - prev_rx) * LOOP_NS_PER_S / (double)(now - prev_t),
+			       "cpu_share", (double)(cpu - prev_cpu) / (double)(now - prev_t)));
+		if (t == 1) {
+			steady_t = now;
+			steady_cpu = cpu;
+		}
 		prev_t = now;
 		prev_rx = rx;
+		prev_cpu = cpu;
 	}
-	a->run_ns = tern_sched_now(a->core) - t0;
+	a->run_ns = prev_t - t0;
+	a->cpu_ns = prev_t > steady_t ? prev_cpu - steady_cpu : 0;
+	a->steady_ns = prev_t - steady_t;
 }
 
 static intptr_t main_task(void *arg)
@@ -319,8 +346,9 @@ static bool report(const struct loop_app *a, uint32_t leaked)
 			 json_integer_value(json_object_get(s1, "drops"));
 	bool ok = a->err == 0 && law0 && law1 && drops == 0 && leaked == 0;
 
-	emit(json_pack("{s:{s:f, s:I, s:f, s:I, s:I, s:I, s:o, s:o, s:b, s:i}}", "summary",
+	emit(json_pack("{s:{s:f, s:f, s:I, s:f, s:I, s:I, s:I, s:o, s:o, s:b, s:i}}", "summary",
 		       "seconds", (double)a->run_ns / LOOP_NS_PER_S,
+		       "cpu_share", a->steady_ns ? (double)a->cpu_ns / (double)a->steady_ns : 0.0,
 		       "rx", (json_int_t)rx,
 		       "rx_pps_mean", a->run_ns ? (double)rx * LOOP_NS_PER_S / (double)a->run_ns : 0.0,
 		       "frame_bytes", (json_int_t)a->o.size,
