@@ -28,7 +28,7 @@ void eng_ipv4_hdr(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_h
 	if (eng->offloads & TERN_OFFLOAD_IPV4_CKSUM_TX)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	else
-		ip->hdr_checksum = eng_cksum(eng_sum(ip, sizeof(*ip), 0));
+		ip->hdr_checksum = eng_cksum(eng_ipv4_hdr_sum(ip, sizeof(*ip)));
 }
 
 /*

@@ -594,8 +594,10 @@ static void test_ipv4_parse(void **state)
 /*
  * engine/cksum.h against DPDK's rte_raw_cksum() and rte_ipv4_udptcp_cksum()
  * on random bytes: every length 0..1600 at both parities of address (the
- * 16-bit words follow the start, not the address), and UDP datagrams of
- * every length 8..300 with random addresses and ports.
+ * 16-bit words follow the start, not the address), all-zero and all-ones
+ * bytes (the 64-bit sums carry at every step), IPv4 headers of every
+ * length 20..60, and UDP datagrams of every length 8..300 with random
+ * addresses and ports.
  */
 static void test_cksum_matches_dpdk(void **state)
 {
@@ -614,6 +616,26 @@ static void test_cksum_matches_dpdk(void **state)
 
 			assert_int_equal(eng_fold(eng_sum(p, len, 0)), rte_raw_cksum(p, len));
 		}
+	for (uint32_t len = 0; len <= 200; len++) {
+		static const uint8_t zeros[200];
+		uint8_t ones[200];
+
+		memset(ones, 0xff, sizeof(ones));
+		assert_int_equal(eng_fold(eng_sum(zeros, len, 0)), rte_raw_cksum(zeros, len));
+		assert_int_equal(eng_fold(eng_sum(ones, len, 0)), rte_raw_cksum(ones, len));
+		assert_int_equal(eng_fold(eng_sum(ones, len, UINT64_MAX)),
+				 len == 0 ? 0xffff : rte_raw_cksum(ones, len));
+	}
+	for (uint16_t hlen = 20; hlen <= 60; hlen += 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + hlen);
+
+		assert_int_equal(eng_fold(eng_ipv4_hdr_sum(ip, hlen)), rte_raw_cksum(ip, hlen));
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = ~rte_raw_cksum(ip, hlen);
+		assert_true(eng_ipv4_hdr_cksum_ok(ip, hlen));
+		buf[2 * hlen - 1] ^= 0x02; /* one bit off in the last byte */
+		assert_false(eng_ipv4_hdr_cksum_ok(ip, hlen));
+	}
 	for (uint16_t len = 8; len <= 300; len++) {
 		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)d.l4;
 		uint16_t want;
