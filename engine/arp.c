@@ -260,7 +260,7 @@ static void arp_sync_learnt(struct tern_engine *eng, struct eng_arp_entry *e, bo
 	if (!news && !(reply && eng->now_ns - e->synced_ns >= eng->arp_retry_ns / 4))
 		return;
 	e->synced_ns = eng->now_ns;
-	eng_group_arp_sync(eng, e->ip, &e->mac, ARP_REACHABLE);
+	eng_group_arp_sync(eng, e->ip, &e->mac, ARP_REACHABLE, true);
 }
 
 /* Turns the request in m into our reply, in place. */
@@ -320,6 +320,10 @@ void eng_arp_in(struct tern_engine *eng, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 	return;
 not_for_us:
+	/* RFC 826's merge on the host: siblings update the entry if they
+	 * have it (a neighbour that moved), and create none. */
+	if (merged && news && eng->group != NULL && e->state == ARP_REACHABLE)
+		eng_group_arp_sync(eng, e->ip, &e->mac, ARP_REACHABLE, false);
 	if (merged) { /* it updated our table: consumed */
 		eng->st.delivered++;
 		rte_pktmbuf_free(m);
@@ -394,7 +398,7 @@ int tern_arp_add_static(struct tern_engine *eng, uint32_t ip, const uint8_t mac[
 		return -ENOSPC;
 	memcpy(a.addr_bytes, mac, 6);
 	arp_resolved(eng, e, &a, ARP_STATIC);
-	eng_group_arp_sync(eng, ip, &a, ARP_STATIC);
+	eng_group_arp_sync(eng, ip, &a, ARP_STATIC, true);
 	return 0;
 }
 
@@ -404,11 +408,13 @@ int tern_arp_add_static(struct tern_engine *eng, uint32_t ip, const uint8_t mac[
  * one, as with input.
  */
 void eng_arp_apply(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
-		   uint8_t state)
+		   uint8_t state, bool create)
 {
 	struct eng_arp_entry *e = eng_arp_lookup(eng, ip);
 
 	if (e != NULL && e->state == ARP_STATIC && state != ARP_STATIC)
+		return;
+	if (e == NULL && !create)
 		return;
 	if (e == NULL)
 		e = arp_insert(eng, ip);

@@ -100,8 +100,8 @@ struct tern_udp_sock {
  * messages (group.c), counted in flight so the group outlives them.
  */
 struct eng_member {
-	struct tern_engine *eng;  /* release on join/leave, acquire to read */
-	struct tern_sched *sched; /* written before eng is published */
+	struct tern_engine *eng;  /* release on join/leave, acquire to read;
+	                             its sched never changes after create */
 };
 
 struct tern_engine_group {
@@ -169,14 +169,14 @@ intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 void eng_arp_fini(struct tern_engine *eng);
 bool eng_arp_busy(const struct tern_engine *eng);
 void eng_arp_apply(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
-		   uint8_t state);
+		   uint8_t state, bool create);
 
 /* group.c: joining, leaving, and entries sent to the siblings. */
 int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g);
 void eng_group_leave(struct tern_engine *eng);
 bool eng_group_first_announce(struct tern_engine *eng);
 void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
-			uint8_t state);
+			uint8_t state, bool create);
 void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast);
 int eng_frag_init(struct tern_engine *eng, const struct tern_engine_conf *c);
 void eng_frag_fini(struct tern_engine *eng);

@@ -65,9 +65,16 @@ int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g)
 		tern_log(TERN_LOG_ERR, "engine: the group serves another port");
 		return -EINVAL;
 	}
-	g->m[eng->worker].sched = eng->sched;
-	/* Release: a sibling that sees eng sees the sched above and the
-	 * engine fully made (its table initialised). */
+	for (uint16_t w = 0; w < g->n; w++) {
+		struct tern_engine *o = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
+
+		if (o != NULL && (o->ip != eng->ip || !rte_is_same_ether_addr(&o->mac, &eng->mac))) {
+			tern_log(TERN_LOG_ERR, "engine: a group's engines share one IP and MAC");
+			return -EINVAL;
+		}
+	}
+	/* Release: a sibling that sees eng sees it fully made (its sched,
+	 * its table initialised). */
 	if (!__atomic_compare_exchange_n(&g->m[eng->worker].eng, &none, eng, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		tern_log(TERN_LOG_ERR, "engine: worker %u has an engine in this group already",
@@ -102,6 +109,7 @@ struct eng_arp_msg {
 	struct tern_engine_group *g;
 	uint16_t worker;          /* the sibling it is for */
 	uint8_t state;            /* ARP_REACHABLE or ARP_STATIC */
+	bool create;              /* false: update an entry that exists only */
 	uint32_t ip;
 	struct rte_ether_addr mac;
 };
@@ -116,7 +124,7 @@ static intptr_t sync_run(void *arg)
 	/* The slot may hold an engine made since on another core: only the
 	 * engine of this core may be touched here. */
 	if (eng != NULL && eng->sched == tern_sched_current())
-		eng_arp_apply(eng, msg->ip, &msg->mac, msg->state);
+		eng_arp_apply(eng, msg->ip, &msg->mac, msg->state, msg->create);
 	free(msg);
 	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
 	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
@@ -124,7 +132,7 @@ static intptr_t sync_run(void *arg)
 }
 
 static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_sched *to,
-		     uint32_t ip, const struct rte_ether_addr *mac, uint8_t state)
+		     uint32_t ip, const struct rte_ether_addr *mac, uint8_t state, bool create)
 {
 	struct eng_arp_msg *msg = malloc(sizeof(*msg));
 	int rc;
@@ -132,7 +140,7 @@ static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_sched *to,
 	if (msg == NULL)
 		return -ENOMEM;
 	*msg = (struct eng_arp_msg){ .g = eng->group, .worker = w, .state = state, .ip = ip,
-				     .mac = *mac };
+				     .mac = *mac, .create = create };
 	__atomic_fetch_add(&eng->group->inflight, 1, __ATOMIC_RELAXED);
 	rc = tern_submit(to, sync_run, msg, &(struct tern_submit_opts){
 		.name = "arp-sync", .detached = true }, NULL);
@@ -148,7 +156,7 @@ static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_sched *to,
  * up, the cores not running) the siblings' tables are written directly.
  */
 void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
-			uint8_t state)
+			uint8_t state, bool create)
 {
 	struct tern_engine_group *g = eng->group;
 	bool direct = tern_sched_current() == NULL;
@@ -161,9 +169,9 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
 		if (sib == NULL || sib == eng)
 			continue;
 		if (direct) {
-			eng_arp_apply(sib, ip, mac, state);
+			eng_arp_apply(sib, ip, mac, state, create);
 			eng->st.arp_sync_sent++;
-		} else if (sync_post(eng, w, g->m[w].sched, ip, mac, state) == 0) {
+		} else if (sync_post(eng, w, sib->sched, ip, mac, state, create) == 0) {
 			eng->st.arp_sync_sent++;
 		} else {
 			eng->st.arp_sync_failed++;
@@ -206,13 +214,15 @@ static intptr_t stats_of(const struct tern_engine_group *g, uint16_t w,
 {
 	struct stats_req r = { g, w, out };
 	struct tern_sched *self = tern_sched_current();
-	struct tern_sched *to = g->m[w].sched;
+	struct tern_engine *eng = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
+	struct tern_sched *to;
 	tern_future_t f;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (__atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE) == NULL)
+	if (eng == NULL)
 		return 0;
+	to = eng->sched;
 	if (self == NULL || self == to)
 		return stats_copy(&r);
 	rc = tern_submit(to, stats_copy, &r, &(struct tern_submit_opts){ .name = "eng-stats" }, &f);

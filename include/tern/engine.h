@@ -162,8 +162,9 @@ static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s
  * core (conf->sched) must then be a core of the tern_cores group that runs
  * the siblings, or entries cannot travel (counted in arp_sync_failed).
  * @return 0 with *out set; -EINVAL: NULL conf/port/pool/out, ip 0, worker
- *   past the port's workers, sock_queue above 2^20, or a group of another
- *   port; -EEXIST: the group has an engine for this worker already;
+ *   past the port's workers, sock_queue above 2^20, a group of another
+ *   port, or a group whose engines have another IP or MAC (a group is one
+ *   host: one address, one MAC); -EEXIST: the group has an engine for this worker already;
  *   -EPERM: no sched and the thread runs no core;
  *   -EXDEV / -ENOSPC: from tern_sched_add_poller(); -ENOMEM (also: the
  *   fragment table could not be made).

@@ -431,8 +431,10 @@ static void test_arp_learnt_on_one_core_completes_on_another(void **state)
 	assert_int_equal(per[1].arp_requests, requests);
 	assert_int_equal(per[0].arp_requests, 1); /* the announcement only */
 	assert_int_equal(per[0].rx_packets, requests); /* the ARP replies */
-	assert_int_equal(per[0].arp_sync_sent, 1);
-	assert_int_equal(per[1].arp_sync_recv, 1);
+	/* One entry sent per reply at most: a core 1 descheduled past
+	 * arp_retry_ms asks again, and that second reply is sent on too. */
+	assert_true(per[0].arp_sync_sent >= 1 && per[0].arp_sync_sent <= requests);
+	assert_int_equal(per[1].arp_sync_recv, per[0].arp_sync_sent);
 	assert_int_equal(sum.arp_sync_failed, 0);
 	assert_int_equal(sum.arp_timeouts, 0);
 	assert_int_equal(sum.arp_pending_dropped, 0);

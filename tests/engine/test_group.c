@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Engine groups under misuse and neighbour moves (regressions from a
+ * review of the group code): a create refused with -EEXIST leaves the
+ * sibling's core as it was, so entries still reach it; a neighbour that
+ * moves (gratuitous ARP, RFC 5227) is followed by every core that has it;
+ * a group refuses an engine with another address. Two cores on a ring
+ * pair of two workers, as tests/engine/test_multicore.c.
+ */
+#include <time.h>
+
+#include <tern/cores.h>
+
+#include "eng_test.h"
+
+#define NCORES 2
+#define MS (UINT64_C(1000000))
+
+static struct tern_eal *eal;
+static struct tern_mbuf_pool *pool;
+
+static struct {
+	struct eng_fix p;
+	struct tern_cores *cores;
+	struct tern_engine_group *g;
+	struct tern_engine *eng[NCORES];
+	uint32_t inbox;
+	bool stopped;
+} M;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void pause_us(unsigned us)
+{
+	nanosleep(&(struct timespec){ 0, us * 1000L }, NULL);
+}
+
+static int group_setup(void **state)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = NCORES,
+					   .rx_desc = 256, .tx_desc = 256, .extra = 4096 };
+
+	eal = eng_test_eal("group");
+	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+		return -1;
+	M.p.mp = tern_mbuf_pool_mempool(pool);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int rc = tern_mbuf_pool_destroy(pool);
+
+	return tern_eal_destroy(eal) ?: rc;
+}
+
+static int mk(uint32_t ip1)
+{
+	struct tern_port_conf pc = { .name = "grp", .nb_workers = NCORES, .pool = pool,
+				     .rx_desc = 256, .tx_desc = 256 };
+	struct tern_cores_opts co = { .n = NCORES, .no_pin = true, .sched = {
+		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
+		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50, .inbox_size = M.inbox } };
+
+	if (tern_port_pair_create(&pc, &M.p.peer, &M.p.nic) < 0 ||
+	    tern_port_start(M.p.peer) < 0 || tern_port_start(M.p.nic) < 0 ||
+	    tern_cores_create(&co, &M.cores) < 0 ||
+	    tern_engine_group_create(M.p.nic, &M.g) < 0)
+		return -1;
+	for (uint16_t w = 0; w < NCORES; w++) {
+		struct tern_engine_conf ec = { .port = M.p.nic, .worker = w, .pool = pool,
+					       .sched = tern_cores_sched(M.cores, w),
+					       .ip = w == 1 ? ip1 : ENG_IP, .group = M.g,
+					       .arp_timeout_ms = 2000, .arp_retry_ms = 500 };
+		int rc = tern_engine_create(&ec, &M.eng[w]);
+
+		if (rc < 0) {
+			fprintf(stderr, "engine %u: %d\n", w, rc);
+			return -1;
+		}
+	}
+	tern_port_mac(M.p.nic, M.p.eng_mac.addr_bytes);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	memset(&M.eng, 0, sizeof(M.eng));
+	M.stopped = false;
+	M.inbox = 0;
+	return mk(ENG_IP);
+}
+
+static uint16_t peer_rx(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t got = tern_port_rx_burst(M.p.peer, 0, pkts, n);
+
+	return got + tern_port_rx_burst(M.p.peer, 1, pkts + got, n - got);
+}
+
+static void peer_drain(void)
+{
+	struct rte_mbuf *pkts[64];
+	uint16_t n;
+
+	for (int i = 0; i < 256 && (n = peer_rx(pkts, 64)) > 0; i++)
+		rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static int teardown(void **state)
+{
+	int rc = 0;
+
+	if (!M.stopped)
+		tern_cores_stop(M.cores, 2000 * MS);
+	peer_drain();
+	for (int w = 0; w < NCORES; w++)
+		if (tern_engine_destroy(M.eng[w]) < 0)
+			rc = -1;
+	if (tern_engine_group_destroy(M.g) < 0)
+		rc = -1;
+	tern_cores_destroy(M.cores);
+	tern_port_destroy(M.p.peer);
+	tern_port_destroy(M.p.nic);
+	if (tern_mbuf_pool_in_use(pool) != 0) {
+		fprintf(stderr, "left: %u mbufs\n", tern_mbuf_pool_in_use(pool));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* An ARP frame from the peer side. */
+static void peer_arp(uint16_t op, uint32_t sip, const struct rte_ether_addr *sha, uint32_t tip,
+		     bool bcast)
+{
+	struct rte_mbuf *r;
+	struct rte_arp_hdr *a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+
+	if (bcast)
+		memset(&eh->dst_addr, 0xff, 6);
+	eh->src_addr = *sha;
+	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	a->arp_data.arp_sha = *sha;
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	eng_peer_tx(&M.p, r);
+}
+
+struct resolve_req {
+	struct tern_engine *eng;
+	uint32_t ip;
+	uint8_t mac[6];
+	intptr_t rc;
+};
+
+static intptr_t resolve_fn(void *arg)
+{
+	struct resolve_req *r = arg;
+
+	r->rc = tern_arp_resolve(r->eng, r->ip, r->mac, tern_core_shutdown_token());
+	return r->rc;
+}
+
+/* ------------------------------------------- -EEXIST leaves the group */
+
+#define IP_B 0x0a000009u
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x09 };
+
+struct t1 {
+	struct tern_engine_stats per[NCORES];
+	intptr_t stats_rc;
+	int rounds, done;
+};
+
+static intptr_t t1_task(void *arg)
+{
+	struct t1 *r = arg;
+
+	tern_arp_add_static(M.eng[0], IP_B, mac_b);
+	for (r->rounds = 0; r->rounds < 200; r->rounds++) {
+		r->stats_rc = tern_engine_group_stats(M.g, r->per, NULL);
+		if (r->stats_rc < 0 || r->per[1].arp_sync_recv >= 1)
+			break;
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* A create that fails with -EEXIST must leave the group as it was. */
+static void test_eexist_keeps_sibling_core(void **state)
+{
+	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.cores, 0), /* another core */
+				       .ip = ENG_IP, .group = M.g };
+	struct tern_engine *dup;
+	struct t1 r = { 0 };
+	uint64_t deadline;
+
+	assert_int_equal(tern_engine_create(&ec, &dup), -EEXIST);
+	assert_int_equal(tern_task_spawn(t1_task, &r, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 0), .name = "t1",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	deadline = now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(1000);
+	assert_true(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
+	fprintf(stderr, "stats_rc %ld rounds %d; core0 sync sent %lu failed %lu; "
+		"core1 recv %lu failed %lu\n", (long)r.stats_rc, r.rounds,
+		(unsigned long)r.per[0].arp_sync_sent, (unsigned long)r.per[0].arp_sync_failed,
+		(unsigned long)r.per[1].arp_sync_recv, (unsigned long)r.per[1].arp_sync_failed);
+	assert_int_equal(r.per[0].arp_sync_sent, 1);
+	assert_int_equal(r.per[1].arp_sync_recv, 1);
+}
+
+/* --------------------------------------------- a neighbour that moves */
+
+static const struct rte_ether_addr mac1 = {{ 0x02, 0, 0, 0, 0, 0x21 }};
+static const struct rte_ether_addr mac2 = {{ 0x02, 0, 0, 0, 0, 0x22 }};
+
+struct t2 {
+	struct resolve_req r0, r1;
+	int done;
+};
+
+static intptr_t t2_task(void *arg)
+{
+	struct t2 *t = arg;
+	tern_future_t f;
+
+	tern_sleep(200 * MS, TERN_TOKEN_NONE); /* both ARP frames processed */
+	t->r0 = (struct resolve_req){ .eng = M.eng[0], .ip = PEER_IP, .rc = -1 };
+	t->r1 = (struct resolve_req){ .eng = M.eng[1], .ip = PEER_IP, .rc = -1 };
+	resolve_fn(&t->r0);
+	if (tern_submit(tern_cores_sched(M.cores, 1), resolve_fn, &t->r1, NULL, &f) == 0)
+		tern_await(f, TERN_TOKEN_NONE);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The neighbour moves (gratuitous ARP, RFC 5227 announcement): every core
+ * must follow, as one host's table would (RFC 826 merge). */
+static void test_gratuitous_move_reaches_siblings(void **state)
+{
+	struct t2 t = { 0 };
+	uint64_t deadline;
+
+	/* The peer asks for us (we learn mac1: sent to core 1), then
+	 * announces that its address moved to mac2. Both land on worker 0. */
+	peer_arp(RTE_ARP_OP_REQUEST, PEER_IP, &mac1, ENG_IP, true);
+	peer_arp(RTE_ARP_OP_REQUEST, PEER_IP, &mac2, PEER_IP, true);
+	assert_int_equal(tern_task_spawn(t2_task, &t, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 0), .name = "t2",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	deadline = now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(1000);
+	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
+	fprintf(stderr, "core0 %ld -> ..:%02x, core1 %ld -> ..:%02x\n", (long)t.r0.rc,
+		t.r0.mac[5], (long)t.r1.rc, t.r1.mac[5]);
+	assert_int_equal(t.r0.rc, 0);
+	assert_int_equal(t.r1.rc, 0);
+	assert_memory_equal(t.r0.mac, mac2.addr_bytes, 6);
+	assert_memory_equal(t.r1.mac, mac2.addr_bytes, 6);
+}
+
+/* -------------------------------------------------- one host's address */
+
+/* Engines of one group share the address: a second IP cannot be served
+ * (its ARP lands on worker 0, which answers only for its own). */
+static void test_group_rejects_other_ip(void **state)
+{
+	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.cores, 1),
+				       .ip = ENG_IP + 10, .group = M.g };
+	struct tern_engine *other = NULL;
+	int rc;
+
+	/* Free worker 1's slot first (the fixture made it with ENG_IP). */
+	assert_int_equal(tern_engine_destroy(M.eng[1]), 0);
+	M.eng[1] = NULL;
+	rc = tern_engine_create(&ec, &other);
+	M.eng[1] = other;
+	fprintf(stderr, "create with another IP in the group: %d\n", rc);
+	assert_int_equal(rc, -EINVAL);
+}
+
+struct t4 {
+	int hold, go;
+	intptr_t stats_rc;
+	struct tern_engine_stats per[NCORES];
+	int done;
+};
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_eexist_keeps_sibling_core, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gratuitous_move_reaches_siblings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_group_rejects_other_ip, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
