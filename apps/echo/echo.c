@@ -320,38 +320,46 @@ static intptr_t echo_counts_get(void *arg)
 	return 0;
 }
 
-/* Echoed datagrams of every core; on a core other than ours, asked there. */
-static uint64_t echo_total(struct echo_app *a, uint64_t *per)
+/*
+ * Echoed datagrams of every core into per[] and *sum; on a core other than
+ * ours, asked there. Returns 0, or the error of a core that could not be
+ * asked (its inbox full, or stopping): then nothing is read from it, since
+ * a running core's counters are its own.
+ */
+static int echo_total(struct echo_app *a, uint64_t *per, uint64_t *sum)
 {
-	uint64_t sum = 0;
-
+	*sum = 0;
 	for (unsigned i = 0; i < a->o.cores; i++) {
 		struct echo_counts n = { .c = &a->c[i] };
 		struct tern_sched *self = tern_sched_current();
 		tern_future_t f;
+		int rc;
 
 		/* Off the cores (they stopped), or our own core: read it here. */
-		if (self == NULL || a->cores == NULL || tern_cores_sched(a->cores, i) == self ||
-		    tern_submit(tern_cores_sched(a->cores, i), echo_counts_get, &n, NULL, &f) < 0)
+		if (self == NULL || a->cores == NULL || tern_cores_sched(a->cores, i) == self) {
 			echo_counts_get(&n);
-		else
+		} else {
+			rc = tern_submit(tern_cores_sched(a->cores, i), echo_counts_get, &n, NULL, &f);
+			if (rc < 0)
+				return rc;
 			tern_await(f, TERN_TOKEN_NONE); /* n lives here until it ran */
+		}
 		per[i] = n.echoed;
-		sum += n.echoed;
+		*sum += n.echoed;
 	}
-	return sum;
+	return 0;
 }
 
-/* The engines' counters: summed over the group, or the one engine's. */
-static void echo_engine_stats(struct echo_app *a, struct tern_engine_stats *per,
-			      struct tern_engine_stats *sum)
+/* The engines' counters: summed over the group, or the one engine's.
+ * Returns 0 or the error of tern_engine_group_stats() (nothing usable). */
+static int echo_engine_stats(struct echo_app *a, struct tern_engine_stats *per,
+			     struct tern_engine_stats *sum)
 {
-	if (a->group != NULL) {
-		tern_engine_group_stats(a->group, per, sum);
-		return;
-	}
+	if (a->group != NULL)
+		return tern_engine_group_stats(a->group, per, sum);
 	tern_engine_stats(a->c[0].eng, sum);
 	per[0] = *sum;
+	return 0;
 }
 
 static void print_stats(struct echo_app *a, uint64_t t, struct tern_engine_stats *prev)
@@ -359,8 +367,10 @@ static void print_stats(struct echo_app *a, uint64_t t, struct tern_engine_stats
 	struct tern_engine_stats st, per[ECHO_MAX_CORES];
 	uint64_t echoed[ECHO_MAX_CORES], total;
 
-	echo_engine_stats(a, per, &st);
-	total = echo_total(a, echoed);
+	/* A core that cannot be asked this second (inbox full, stopping):
+	 * skip the line rather than print half of the counters. */
+	if (echo_engine_stats(a, per, &st) < 0 || echo_total(a, echoed, &total) < 0)
+		return;
 	printf("t=%llus rx %llu pps, tx %llu pps, echoed %llu, drops %llu "
 	       "(queue full %llu, no port %llu), mbufs in use %u",
 	       (unsigned long long)t, (unsigned long long)(st.rx_packets - prev->rx_packets),
@@ -524,7 +534,7 @@ static void teardown(struct echo_app *a)
 		tern_port_stop(a->port);
 	if (a->peer != NULL)
 		tern_port_stop(a->peer);
-	echo_engine_stats(a, a->final_per, &a->final);
+	(void)echo_engine_stats(a, a->final_per, &a->final); /* off the cores: no error */
 	for (unsigned i = 0; i < a->o.cores; i++)
 		tern_engine_destroy(a->c[i].eng);
 	if (tern_engine_group_destroy(a->group) < 0)
@@ -638,7 +648,9 @@ static void print_final(struct echo_app *a, int rc)
 	};
 	const struct tern_engine_stats *st = &a->final;
 	const uint64_t *c = (const uint64_t *)&st->drops;
-	uint64_t echoed[ECHO_MAX_CORES], sockperf = 0, total = echo_total(a, echoed);
+	uint64_t echoed[ECHO_MAX_CORES], sockperf = 0, total;
+
+	(void)echo_total(a, echoed, &total); /* the cores stopped: read here, no error */
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(st->drops) / sizeof(uint64_t),
 		       "one name per drop counter");
