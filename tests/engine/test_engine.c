@@ -254,6 +254,72 @@ static void test_udp_echo_round_trip(void **state)
 	eng_assert_conserved(&F);
 }
 
+/*
+ * The two shapes of a valid datagram that the RX fast path does not take:
+ * IPv4 options (a 24-byte header, summed and skipped) and a frame padded
+ * past the IP total length (trimmed off). Both are delivered with their
+ * own payload; the reply to the one with options gets fresh 20-byte
+ * headers with valid checksums.
+ */
+static void test_udp_options_and_padding(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d[2];
+	struct rte_mbuf *m, *r;
+	struct rte_ipv4_hdr *ip = eng_frame(&F, &m, 24 + 8 + 5, RTE_ETHER_TYPE_IPV4);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 24);
+	static const uint8_t nops[4] = { 1, 1, 1, 0 }; /* NOP NOP NOP EOL */
+	struct tern_engine_stats st;
+	uint8_t *pad;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	eng_ip_fill(ip, IPPROTO_UDP, 24 + 8 + 5);
+	ip->version_ihl = 0x46;
+	memcpy(ip + 1, nops, 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = ~rte_raw_cksum(ip, 24);
+	uh->src_port = RTE_BE16(5000);
+	uh->dst_port = RTE_BE16(9);
+	uh->dgram_len = RTE_BE16(8 + 5);
+	memset(uh + 1, 0x44, 5);
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	eng_peer_tx(&F, m);
+	m = eng_udp_frame(&F, 5001, 9, 3, 0x33);
+	pad = (uint8_t *)rte_pktmbuf_append(m, 12);
+	assert_non_null(pad);
+	memset(pad, 0xee, 12);
+	eng_peer_tx(&F, m);
+	eng_pump(&F);
+	assert_int_equal(tern_udp_recv_burst(s, d, 2, TERN_TOKEN_NONE), 2);
+	assert_int_equal(d[0].len, 5);
+	assert_int_equal(d[0].src_port, 5000);
+	assert_int_equal(d[0].src_ip, PEER_IP);
+	assert_int_equal(((uint8_t *)d[0].data)[4], 0x44);
+	assert_int_equal(d[1].len, 3);
+	assert_int_equal(rte_pktmbuf_pkt_len(d[1].m), 3);
+	assert_int_equal(d[1].src_port, 5001);
+	assert_int_equal(((uint8_t *)d[1].data)[2], 0x33);
+	rte_pktmbuf_free(d[1].m);
+	assert_int_equal(tern_udp_reply(s, &d[0], TERN_UDP_REPLY_UNCHANGED), 0);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+	ip = eng_ip_of(r);
+	uh = (struct rte_udp_hdr *)(ip + 1);
+	assert_int_equal(ip->version_ihl, RTE_IPV4_VHL_DEF);
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	assert_int_equal(__rte_ipv4_udptcp_cksum(ip, uh), 0xffff);
+	assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 5000);
+	assert_int_equal(rte_be_to_cpu_16(uh->dgram_len), 8 + 5);
+	rte_pktmbuf_free(r);
+	st = stats();
+	assert_int_equal(st.udp_delivered, 2);
+	assert_int_equal(tern_engine_drops_total(&st), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
 /* ------------------------------------------------------- malformed input */
 
 /* Past the default reassembly timeout (2 s). */
@@ -669,6 +735,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ping_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_echo_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_options_and_padding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
