@@ -58,9 +58,11 @@ void tern__submit_release(struct tern__rec *r)
  * list (the inbox poller tries again every round): nothing is dropped. */
 static void post_or_keep(struct tern_sched *from, struct tern__msg *m, struct tern_sched *dest)
 {
-	m->dest = dest;
+	/* dest is written only for a kept message: a sent one must not
+	 * touch a line of the record that the receiver keeps to itself. */
 	if (tern__inbox_post(&dest->inbox, m) == 0)
 		return;
+	m->dest = dest;
 	m->next = from->retry;
 	from->retry = m;
 	from->msgs_retried++;
@@ -151,7 +153,6 @@ int tern__spawn_stealable(struct tern_sched *s, tern_task_fn fn, void *arg,
 
 	if (!sub)
 		return -ENOMEM;
-	sub->target = NULL;
 	if (s->group && __atomic_load_n(&s->group->closing, __ATOMIC_SEQ_CST)) {
 		tern__submit_abandon(sub); /* after the inflight count: see submit */
 		return -ESHUTDOWN;
@@ -210,6 +211,14 @@ struct tern__submit *tern__submit_of_go(struct tern__msg *m)
 	return container_of(m, struct tern__submit, go);
 }
 
+/* Copies @name into the record only when it differs: the target reads the
+ * name's line, and a line not written since stays valid in its cache. */
+static void set_name(struct tern__submit *sub, const char *name)
+{
+	if (strncmp(sub->name, name, sizeof(sub->name) - 1) != 0)
+		snprintf(sub->name, sizeof(sub->name), "%s", name);
+}
+
 /* A pending record on @self for @fn(@arg): completed by its `back` message,
  * counted in flight when @self is in a group (shutdown waits for it). */
 struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, void *arg,
@@ -228,10 +237,9 @@ struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, 
 	sub->fn = fn;
 	sub->arg = arg;
 	sub->origin = self;
-	sub->target = NULL;
 	sub->external = false;
-	sub->stack_size = stack;
-	snprintf(sub->name, sizeof(sub->name), "%s", name);
+	sub->stack_size = (uint32_t)stack;
+	set_name(sub, name);
 	self->st.records_live++;
 	self->replies_pending++;
 	/* seq_cst, then the caller reads closing (seq_cst): against the
@@ -280,11 +288,12 @@ static void submit_go(struct tern_sched *s, struct tern__msg *m)
 }
 
 
-static int post_go(struct tern__submit *sub, const struct tern_submit_opts *o)
+static int post_go(struct tern__submit *sub, struct tern_sched *target,
+		   const struct tern_submit_opts *o)
 {
 	int rc;
 
-	while ((rc = tern__inbox_post(&sub->target->inbox, &sub->go)) == -EAGAIN) {
+	while ((rc = tern__inbox_post(&target->inbox, &sub->go)) == -EAGAIN) {
 		int t;
 
 		if (!o || o->full != TERN_SUBMIT_FULL_WAIT)
@@ -329,13 +338,12 @@ int tern_submit(struct tern_sched *target, tern_task_fn fn, void *arg,
 			       o ? o->stack_size : 0, o && o->detached);
 	if (!sub)
 		return -ENOMEM;
-	sub->target = target;
 	if (__atomic_load_n(&target->group->closing, __ATOMIC_SEQ_CST)) {
 		tern__submit_abandon(sub);
 		return -ESHUTDOWN;
 	}
 	/* The inbox's release store publishes everything written above. */
-	rc = post_go(sub, o);
+	rc = post_go(sub, target, o);
 	if (rc < 0) {
 		tern__submit_abandon(sub);
 		return rc;

@@ -3,12 +3,16 @@
  * A core's inbox: a bounded multi-producer, single-consumer ring of message
  * pointers. Any thread may post; only the owning core takes.
  *
- * Each slot carries a sequence number (D. Vyukov's bounded queue): a
- * producer claims a position with one CAS on the tail, writes its message,
- * then publishes the slot by storing seq = pos + 1 (release); the consumer
- * takes slots in order while seq says they are published, and frees each by
- * storing seq = pos + size (release). Producers and the consumer never share
- * a counter on the fast path, only the slot they hand over.
+ * A producer claims a position with one CAS on the tail, writes its
+ * message into the slot, then publishes it by storing seq = pos + 1
+ * (release); the consumer takes slots in order while seq says they are
+ * published, then moves its head on once per batch (release). Whether a
+ * slot is free is read from the head, not from the slot: producers keep a
+ * copy of the head on their own line and reload the real one only when the
+ * copy says the ring is full. So on the fast path a message costs one
+ * handover of its slot's line (the producer writes it, the consumer reads
+ * it), as a bare cache-line ping-pong does; the consumer never writes a
+ * line the producers use, and producers never read the consumer's.
  *
  * Messages are intrusive: struct tern__msg lives inside whatever it is
  * about (a submit record), so posting allocates nothing.
@@ -37,11 +41,17 @@ struct tern__slot {
 };
 
 struct tern__inbox {
-	uint64_t tail __attribute__((aligned(64))); /* producers' line */
-	uint64_t head __attribute__((aligned(64))); /* the consumer's line */
+	/* The producers' line: read-only copies of the geometry, so a post
+	 * never reads the consumer's line while the ring has room. */
+	uint64_t tail __attribute__((aligned(64)));
+	uint64_t head_seen;                         /* a head the consumer passed */
+	uint64_t posted_full;                       /* posts refused: full */
 	uint64_t mask;
 	struct tern__slot *slots;
-	uint64_t posted_full;                       /* posts refused: full */
+	/* The consumer's line: producers read it only when the ring looks full. */
+	uint64_t head __attribute__((aligned(64)));
+	uint64_t cmask;
+	struct tern__slot *cslots;
 };
 
 int tern__inbox_init(struct tern__inbox *q, uint32_t size, int node);

@@ -340,19 +340,33 @@ static inline uint64_t tern__sched_cycles_to_ns(const struct tern_sched *s, uint
 }
 
 /* Work sent off the calling core (cores.c, offload.c): the record lives on
- * the caller's core and carries both messages, there and back. */
+ * the caller's core and carries both messages, there and back.
+ *
+ * Laid out by who touches what while it is away, so that one line crosses
+ * each way, as little as a round trip can move: line 0 never leaves the
+ * caller (the record its task awaits and writes, and the reply message,
+ * which the target writes only if it must keep it for a retry); line 1 is
+ * what the target reads, and result, the one word it writes; line 2 is the
+ * name, which the target reads and the caller rewrites only when it
+ * changes, so a record reused for the same work stays in both caches. */
 struct tern__submit {
 	void *slab_link;
 	struct tern__rec rec;        /* owned by origin */
-	bool external;               /* the reply comes from an offload thread */
-	struct tern__msg go, back;
+	struct tern__msg back;
+	struct tern__msg go __attribute__((aligned(TERN_CACHE_LINE)));
 	tern_task_fn fn;
 	void *arg;
+	struct tern_sched *origin;
 	intptr_t result;
-	struct tern_sched *origin, *target;
-	size_t stack_size;
-	char name[TERN__NAME_LEN];
+	uint32_t stack_size;         /* 0: the target's default */
+	bool external;               /* the reply comes from an offload thread */
+	char name[TERN__NAME_LEN] __attribute__((aligned(TERN_CACHE_LINE)));
 };
+
+_Static_assert(offsetof(struct tern__submit, go) == TERN_CACHE_LINE &&
+	       offsetof(struct tern__submit, name) == 2 * TERN_CACHE_LINE,
+	       "a submit record's caller, travelling and name lines");
+_Static_assert(TERN_STACK_MAX <= UINT32_MAX, "stack sizes fit stack_size");
 
 struct tern__submit *tern__submit_new(struct tern_sched *self, tern_task_fn fn, void *arg,
 				      const char *name, size_t stack, bool detached);
