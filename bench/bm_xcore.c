@@ -13,7 +13,7 @@
  *   BM_xcore_roundtrip  tern_submit to the other core and await the result,
  *                       per round trip
  *   BM_steal_imbalance/steal:0, /steal:1
- *                       64 CPU-only stealable tasks of ~10 us spawned on
+ *                       64 CPU-only stealable tasks of ~100 us spawned on
  *                       core 0, core 1 idle: the time until all are done,
  *                       with stealing off and on (the ratio on/off is the
  *                       figure: 0.5 is a perfect split on two cores)
@@ -326,7 +326,12 @@ TERN_BENCH_DEF(bm_xcore_roundtrip, .name = "BM_xcore_roundtrip", .real_time = 1)
 /* ---- BM_steal_imbalance ---- */
 
 #define STEAL_JOBS 64
-#define STEAL_WORK 5000 /* xorshift steps per job: ~10 us of CPU on this VM */
+/* xorshift steps per job: ~100 us of CPU on this VM. Not smaller: when
+ * the machine is shared, the OS preempts a core for milliseconds, and a
+ * thief preempted while it holds a job holds up the whole batch; with
+ * ~10 us jobs (6.4 ms batches cut to 0.6 ms) that tail ate the gain
+ * (on/off ~1.0-1.1 at load 4), with ~100 us jobs it is 0.5-0.67. */
+#define STEAL_WORK 50000
 
 static struct tern_cores *st_group;
 
