@@ -24,15 +24,23 @@ static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 }
 
 /* Queues m (data moved to the payload) on s and wakes its oldest waiter,
- * or starts a handler when s is served. */
-void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m)
+ * or starts a handler when s is served. Inlined into eng_udp_in(). */
+static inline void udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s,
+			       struct rte_mbuf *m)
 {
+	uint16_t hdrs = m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr);
+
 	if (TERN_UNLIKELY(s->tail - s->head >= s->cap)) {
 		s->st.rx_queue_full++;
 		ENG_DROP(eng, m, udp_queue_full);
 		return;
 	}
-	rte_pktmbuf_adj(m, m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr));
+	/* rte_pktmbuf_adj() without its checks: one segment holding all the
+	 * headers (ipv4_in.c checks it, ipv4_frag.c linearizes, eng_udp_in
+	 * checked the UDP length). */
+	m->data_off += hdrs;
+	m->data_len -= hdrs;
+	m->pkt_len -= hdrs;
 	m->l4_len = sizeof(struct rte_udp_hdr);
 	s->q[s->tail++ & s->mask] = m;
 	s->st.rx++;
@@ -42,6 +50,11 @@ void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rt
 		eng_serve_kick(s->serve);
 	else if (s->waiters.n > 0)
 		eng_wake_one(&s->waiters, 0);
+}
+
+void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m)
+{
+	udp_deliver(eng, s, m);
 }
 
 void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
@@ -61,7 +74,7 @@ void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr
 	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];
 	if (TERN_UNLIKELY(s == NULL))
 		goto no_port;
-	eng_udp_deliver(eng, s, m);
+	udp_deliver(eng, s, m);
 	return;
 runt:
 	ENG_DROP(eng, m, udp_runt);

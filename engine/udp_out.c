@@ -101,28 +101,49 @@ static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_
 	udp_cksum(eng, m, ip, uh);
 }
 
-int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsigned flags)
+/* The l2, l3 and l4 lengths (tx_offload) of a received datagram without
+ * IP options, and the bits that hold them. */
+#define UDP_RX_LENS rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr), \
+					sizeof(struct rte_udp_hdr), 0, 0, 0, 0)
+#define UDP_LENS_MASK rte_mbuf_tx_offload(0x7f, 0x1ff, 0xff, 0, 0, 0, 0)
+
+/*
+ * tern_udp_reply(), inlined into the burst. The checks keep the writes in
+ * place safe whatever the caller did to the mbuf since it was received;
+ * the usual datagram (20-byte IP header, payload unchanged) is one compare
+ * of its three lengths, and its headers sit at fixed offsets.
+ */
+static inline int udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
+			    unsigned flags)
 {
 	struct rte_mbuf *m = d->m;
-	struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, -8);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)((char *)ip - m->l2_len);
-	uint16_t hdrs = m->l2_len + m->l3_len + sizeof(*uh);
+	char *data = rte_pktmbuf_mtod(m, char *);
 	int rc;
 
-	if (TERN_UNLIKELY(m->l4_len != sizeof(*uh) || rte_pktmbuf_headroom(m) < ENG_HDRS ||
-			  m->nb_segs != 1 || rte_pktmbuf_pkt_len(m) > UDP_MAX_PAYLOAD))
+	if (TERN_UNLIKELY(rte_pktmbuf_headroom(m) < ENG_HDRS || m->nb_segs != 1 ||
+			  rte_pktmbuf_pkt_len(m) > UDP_MAX_PAYLOAD))
 		return -EINVAL;
-	if (TERN_LIKELY((flags & TERN_UDP_REPLY_UNCHANGED) && hdrs == ENG_HDRS)) {
-		udp_swap(s->eng, eh, ip, uh);
-		rte_pktmbuf_prepend(m, hdrs);
+	if (TERN_LIKELY((flags & TERN_UDP_REPLY_UNCHANGED) &&
+			(m->tx_offload & UDP_LENS_MASK) == UDP_RX_LENS)) {
+		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)(data - ENG_HDRS);
+
+		udp_swap(s->eng, eh, (struct rte_ipv4_hdr *)(eh + 1),
+			 (struct rte_udp_hdr *)(data - sizeof(struct rte_udp_hdr)));
+		/* rte_pktmbuf_prepend(), its headroom check made above */
+		m->data_off -= ENG_HDRS;
+		m->data_len += ENG_HDRS;
+		m->pkt_len += ENG_HDRS;
 	} else {
-		udp_rebuild(s->eng, m, eh, ip, uh);
-		hdrs = ENG_HDRS;
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(data - sizeof(*uh));
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
+
+		if (TERN_UNLIKELY(m->l4_len != sizeof(*uh)))
+			return -EINVAL;
+		udp_rebuild(s->eng, m, (struct rte_ether_hdr *)((char *)ip - m->l2_len), ip, uh);
 	}
 	rc = eng_tx(s->eng, m);
 	if (TERN_UNLIKELY(rc < 0)) {
-		rte_pktmbuf_adj(m, hdrs); /* the caller's datagram again */
+		rte_pktmbuf_adj(m, ENG_HDRS); /* the caller's datagram again */
 		m->ol_flags &= ~UDP_TX_FLAGS;
 		return rc;
 	}
@@ -130,12 +151,17 @@ int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsi
 	return 0;
 }
 
+int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsigned flags)
+{
+	return udp_reply(s, d, flags);
+}
+
 uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
 			      uint16_t n, unsigned flags)
 {
 	uint16_t k = 0;
 
-	while (k < n && tern_udp_reply(s, &d[k], flags) == 0)
+	while (k < n && udp_reply(s, &d[k], flags) == 0)
 		k++;
 	return k;
 }

@@ -5,7 +5,9 @@
  * task (udp_in.c); the task takes it from the queue when it runs, so a
  * cancelled wait never loses a datagram.
  */
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_udp.h>
 
@@ -108,25 +110,41 @@ void eng_udp_close_all(struct tern_engine *eng)
 			udp_free(eng->socks[p]);
 }
 
-/* Describes a queued datagram: its headers sit just before the payload. */
+/* Describes a queued datagram: its headers sit just before the payload.
+ * Ports and addresses are adjacent in the headers and in d: one load and
+ * one byte swap for each pair. */
+static inline void udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
+{
+	char *data = rte_pktmbuf_mtod(m, char *);
+	const char *uh = data - sizeof(struct rte_udp_hdr);
+	const char *ip = uh - m->l3_len;
+	uint32_t ports;
+	uint64_t addrs;
+
+	memcpy(&ports, uh + offsetof(struct rte_udp_hdr, src_port), 4);
+	memcpy(&addrs, ip + offsetof(struct rte_ipv4_hdr, src_addr), 8);
+	ports = rte_be_to_cpu_32(ports);   /* source << 16 | destination */
+	addrs = rte_be_to_cpu_64(addrs);   /* source << 32 | destination */
+	d->m = m;
+	d->data = data;
+	d->len = rte_pktmbuf_data_len(m);
+	d->src_port = (uint16_t)(ports >> 16);
+	d->dst_port = (uint16_t)ports;
+	d->src_ip = (uint32_t)(addrs >> 32);
+	d->dst_ip = (uint32_t)addrs;
+}
+
 void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
 {
-	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, -8);
-	const struct rte_ipv4_hdr *ip = (const void *)((const char *)uh - m->l3_len);
-
-	d->m = m;
-	d->data = rte_pktmbuf_mtod(m, void *);
-	d->len = rte_pktmbuf_data_len(m);
-	d->src_port = rte_be_to_cpu_16(uh->src_port);
-	d->dst_port = rte_be_to_cpu_16(uh->dst_port);
-	d->src_ip = rte_be_to_cpu_32(ip->src_addr);
-	d->dst_ip = rte_be_to_cpu_32(ip->dst_addr);
+	udp_dgram(m, d);
 }
 
 intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
 			     uint16_t n, tern_token_t tok)
 {
-	uint16_t k = 0;
+	struct rte_mbuf **q;
+	uint32_t head, mask;
+	uint16_t k;
 
 	if (s == NULL || out == NULL || n == 0)
 		return -EINVAL;
@@ -139,8 +157,14 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 		if (v < 0)
 			return v;
 	}
-	while (k < n && s->head != s->tail)
-		eng_udp_dgram(s->q[s->head++ & s->mask], &out[k++]);
+	/* The queue in locals: stores to out[] may alias *s for the compiler. */
+	q = s->q;
+	mask = s->mask;
+	head = s->head;
+	k = s->tail - head < n ? (uint16_t)(s->tail - head) : n;
+	for (uint16_t i = 0; i < k; i++)
+		udp_dgram(q[(head + i) & mask], &out[i]);
+	s->head = head + k;
 	return k;
 }
 

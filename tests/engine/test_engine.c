@@ -259,7 +259,8 @@ static void test_udp_echo_round_trip(void **state)
  * IPv4 options (a 24-byte header, summed and skipped) and a frame padded
  * past the IP total length (trimmed off). Both are delivered with their
  * own payload; the reply to the one with options gets fresh 20-byte
- * headers with valid checksums.
+ * headers with valid checksums, and an mbuf that was never received is
+ * refused.
  */
 static void test_udp_options_and_padding(void **state)
 {
@@ -301,6 +302,11 @@ static void test_udp_options_and_padding(void **state)
 	assert_int_equal(rte_pktmbuf_pkt_len(d[1].m), 3);
 	assert_int_equal(d[1].src_port, 5001);
 	assert_int_equal(((uint8_t *)d[1].data)[2], 0x33);
+	rte_pktmbuf_free(d[1].m);
+	d[1].m = rte_pktmbuf_alloc(F.mp); /* never received: no headers to reuse */
+	assert_non_null(rte_pktmbuf_append(d[1].m, 4));
+	assert_int_equal(tern_udp_reply(s, &d[1], TERN_UDP_REPLY_UNCHANGED), -EINVAL);
+	assert_int_equal(tern_udp_reply(s, &d[1], 0), -EINVAL);
 	rte_pktmbuf_free(d[1].m);
 	assert_int_equal(tern_udp_reply(s, &d[0], TERN_UDP_REPLY_UNCHANGED), 0);
 	eng_pump(&F);
