@@ -14,6 +14,12 @@
  * libraries register from constructors), and without rte_eal_init there is
  * no socket, so nothing ever calls them.
  *
+ * The runtime does not link DPDK: a program of tasks alone needs none of
+ * it. DPDK's telemetry calls are looked up at the first group instead; a
+ * process that links the EAL has librte_telemetry loaded (librte_eal needs
+ * it), and then its cores are exported. (A DPDK linked statically is found
+ * only if the program exports its symbols, -rdynamic.)
+ *
  * Consistency: the callbacks run on telemetry's client threads while the
  * cores run. Each counter is read whole (an aligned 64-bit relaxed load,
  * as the stall detector reads): it is a value the counter really had, but
@@ -22,6 +28,7 @@
  * tasks_spawned was read; the buckets may hold a sample or two more than
  * samples). The core's hot paths pay nothing for this.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -31,6 +38,21 @@
 #include "sched_internal.h"
 
 #define TEL_MAX_CORES 256 /* across every live group */
+
+/* DPDK's telemetry API, found in the process at run time (or all NULL). */
+static struct {
+	int (*register_cmd)(const char *cmd, telemetry_cb fn, const char *help);
+	int (*start_array)(struct rte_tel_data *d, enum rte_tel_value_type type);
+	int (*start_dict)(struct rte_tel_data *d);
+	int (*add_array_int)(struct rte_tel_data *d, int x);
+	int (*add_array_u64)(struct rte_tel_data *d, uint64_t x);
+	int (*add_dict_string)(struct rte_tel_data *d, const char *name, const char *val);
+	int (*add_dict_u64)(struct rte_tel_data *d, const char *name, uint64_t val);
+	int (*add_dict_container)(struct rte_tel_data *d, const char *name,
+				  struct rte_tel_data *val, int keep);
+	struct rte_tel_data *(*alloc)(void);
+	void (*free)(struct rte_tel_data *d);
+} tel;
 
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tern_sched *tel_core[TEL_MAX_CORES]; /* by id; NULL: free */
@@ -84,11 +106,11 @@ static struct tern_sched *core_of(const char *params)
 
 static int cmd_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	tel.start_array(d, RTE_TEL_INT_VAL);
 	pthread_mutex_lock(&tel_lock);
 	for (int id = 0; id < TEL_MAX_CORES; id++)
 		if (tel_core[id])
-			rte_tel_data_add_array_int(d, id);
+			tel.add_array_int(d, id);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
@@ -122,11 +144,11 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		return -EINVAL; /* telemetry answers {"<cmd>": null} */
 	}
 	stats_peek(s, &st);
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "name", s->name);
+	tel.start_dict(d);
+	tel.add_dict_string(d, "name", s->name);
 	pthread_mutex_unlock(&tel_lock);
 	for (size_t i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
-		rte_tel_data_add_dict_u64(d, stat_fields[i].name,
+		tel.add_dict_u64(d, stat_fields[i].name,
 					  *(const uint64_t *)((const char *)&st + stat_fields[i].off));
 	return 0;
 }
@@ -137,44 +159,63 @@ static int cmd_latency(const char *cmd, const char *params, struct rte_tel_data 
 	struct rte_tel_data *buckets;
 	struct tern_sched *s;
 
-	buckets = rte_tel_data_alloc();
+	buckets = tel.alloc();
 	if (!buckets)
 		return -ENOMEM;
 	pthread_mutex_lock(&tel_lock);
 	s = core_of(params);
 	if (!s) {
 		pthread_mutex_unlock(&tel_lock);
-		rte_tel_data_free(buckets);
+		tel.free(buckets);
 		return -EINVAL;
 	}
 	latency_peek(s, &h);
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "name", s->name);
+	tel.start_dict(d);
+	tel.add_dict_string(d, "name", s->name);
 	pthread_mutex_unlock(&tel_lock);
-	rte_tel_data_add_dict_u64(d, "samples", h.samples);
-	rte_tel_data_add_dict_u64(d, "p50_ns", tern_latency_quantile(&h, 0.5));
-	rte_tel_data_add_dict_u64(d, "p99_ns", tern_latency_quantile(&h, 0.99));
-	rte_tel_data_add_dict_u64(d, "max_ns", tern_latency_quantile(&h, 1.0));
-	rte_tel_data_start_array(buckets, RTE_TEL_U64_VAL);
+	tel.add_dict_u64(d, "samples", h.samples);
+	tel.add_dict_u64(d, "p50_ns", tern_latency_quantile(&h, 0.5));
+	tel.add_dict_u64(d, "p99_ns", tern_latency_quantile(&h, 0.99));
+	tel.add_dict_u64(d, "max_ns", tern_latency_quantile(&h, 1.0));
+	tel.start_array(buckets, RTE_TEL_U64_VAL);
 	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++)
-		rte_tel_data_add_array_u64(buckets, h.count[b]);
+		tel.add_array_u64(buckets, h.count[b]);
 	/* Bucket b counts [2^b, 2^(b+1)) ns; telemetry frees the array. */
-	rte_tel_data_add_dict_container(d, "buckets", buckets, 0);
+	tel.add_dict_container(d, "buckets", buckets, 0);
 	return 0;
+}
+
+#define FIND(field, sym) (*(void **)&tel.field = dlsym(RTLD_DEFAULT, sym))
+
+/* True when every call the commands use is in the process. */
+static bool find_telemetry(void)
+{
+	return FIND(register_cmd, "rte_telemetry_register_cmd") &&
+	       FIND(start_array, "rte_tel_data_start_array") &&
+	       FIND(start_dict, "rte_tel_data_start_dict") &&
+	       FIND(add_array_int, "rte_tel_data_add_array_int") &&
+	       FIND(add_array_u64, "rte_tel_data_add_array_u64") &&
+	       FIND(add_dict_string, "rte_tel_data_add_dict_string") &&
+	       FIND(add_dict_u64, "rte_tel_data_add_dict_u64") &&
+	       FIND(add_dict_container, "rte_tel_data_add_dict_container") &&
+	       FIND(alloc, "rte_tel_data_alloc") && FIND(free, "rte_tel_data_free");
 }
 
 static void register_cmds(void)
 {
-	int rc = rte_telemetry_register_cmd("/tern/cores", cmd_cores,
-					    "Returns the ids of tern's cores. Takes no parameters");
+	int rc;
 
+	if (!find_telemetry())
+		return; /* no DPDK in this process: nothing to export to */
+	rc = tel.register_cmd("/tern/cores", cmd_cores,
+			      "Returns the ids of tern's cores. Takes no parameters");
 	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/tern/sched/stats", cmd_stats,
-						"Returns a tern core's counters. Parameters: int core id");
+		rc = tel.register_cmd("/tern/sched/stats", cmd_stats,
+				      "Returns a tern core's counters. Parameters: int core id");
 	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/tern/sched/latency", cmd_latency,
-						"Returns a tern core's ready-to-run latency histogram. "
-						"Parameters: int core id");
+		rc = tel.register_cmd("/tern/sched/latency", cmd_latency,
+				      "Returns a tern core's ready-to-run latency histogram. "
+				      "Parameters: int core id");
 	if (rc < 0)
 		tern_log(TERN_LOG_WARN, "telemetry: tern's commands not registered (error %d); "
 					"the cores run, unexported", rc);
