@@ -44,9 +44,8 @@ static uint16_t cksum_adjust(uint16_t hc, uint16_t old, uint16_t new)
 {
 	uint32_t s = (uint16_t)~hc + (uint32_t)(uint16_t)~old + new;
 
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	/* fold with the end-around carry, as eng_fold() ends */
+	return (uint16_t)~((s + ((s << 16) | (s >> 16))) >> 16);
 }
 
 /*

@@ -326,6 +326,49 @@ static void test_udp_options_and_padding(void **state)
 	eng_assert_conserved(&F);
 }
 
+/*
+ * In-place replies to requests of every TTL: the reply's TTL is 64 and its
+ * header checksum, updated incrementally (RFC 1624), stays valid; the UDP
+ * checksum, kept as it was, too. Random payloads and ports.
+ */
+static void test_reply_checksums_any_ttl(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d[32];
+	struct rte_mbuf *r[32];
+	uint32_t seed = 777;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	for (int ttl = 1; ttl < 256; ttl += 32) {
+		for (int i = 0; i < 32; i++) {
+			uint16_t len = (seed = seed * 1103515245u + 12345u) >> 23;
+			struct rte_mbuf *m = eng_udp_frame(&F, 1000 + (seed >> 16), 9, len, seed >> 8);
+			struct rte_ipv4_hdr *ip = eng_ip_of(m);
+
+			ip->time_to_live = (uint8_t)(1 + (ttl + i) % 255); /* 0 is dropped */
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			eng_peer_tx(&F, m);
+		}
+		eng_pump(&F);
+		assert_int_equal(tern_udp_recv_burst(s, d, 32, TERN_TOKEN_NONE), 32);
+		assert_int_equal(tern_udp_reply_burst(s, d, 32, TERN_UDP_REPLY_UNCHANGED), 32);
+		eng_pump(&F);
+		assert_int_equal(eng_peer_rx(&F, r, 32), 32);
+		for (int i = 0; i < 32; i++) {
+			struct rte_ipv4_hdr *ip = eng_ip_of(r[i]);
+
+			assert_int_equal(ip->time_to_live, 64);
+			assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+			assert_int_equal(__rte_ipv4_udptcp_cksum(ip, ip + 1), 0xffff);
+		}
+		rte_pktmbuf_free_bulk(r, 32);
+	}
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
 /* ------------------------------------------------------- malformed input */
 
 /* Past the default reassembly timeout (2 s). */
@@ -742,6 +785,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_echo_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_options_and_padding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_checksums_any_ttl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
