@@ -31,9 +31,9 @@ int eng_tx_flush(struct tern_engine *eng)
 	return k;
 }
 
-/* Queues m for TX; a full batch goes out at once. Returns 0 (m is the
- * engine's) or -ENOBUFS (ring and buffer full: m stays the caller's). */
-int eng_tx(struct tern_engine *eng, struct rte_mbuf *m)
+/* eng_tx() for the packet that completes a batch, or when the buffer
+ * holds a batch already (the ring refused some). */
+int eng_tx_slow(struct tern_engine *eng, struct rte_mbuf *m)
 {
 	if (TERN_UNLIKELY(eng->tx_n == ENG_TX_CAP)) {
 		eng_tx_flush(eng);

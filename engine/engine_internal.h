@@ -153,8 +153,20 @@ struct tern_engine {
 	} while (0)
 
 /* engine.c: TX buffer. */
-int eng_tx(struct tern_engine *eng, struct rte_mbuf *m);
+int eng_tx_slow(struct tern_engine *eng, struct rte_mbuf *m);
 int eng_tx_flush(struct tern_engine *eng);
+
+/* Queues m for TX; a full batch goes out at once. Returns 0 (m is the
+ * engine's) or -ENOBUFS (ring and buffer full: m stays the caller's).
+ * Inline: all but the packet that completes a batch cost a store. */
+static inline int eng_tx(struct tern_engine *eng, struct rte_mbuf *m)
+{
+	if (TERN_LIKELY(eng->tx_n < ENG_BURST - 1)) {
+		eng->tx[eng->tx_n++] = m;
+		return 0;
+	}
+	return eng_tx_slow(eng, m);
+}
 
 /* Protocol entry points, one file each. */
 void eng_eth_in(struct tern_engine *eng, struct rte_mbuf *m);
