@@ -37,12 +37,19 @@ NOT_MEASURED, SKIPPED = "NOT MEASURED", "SKIPPED"
 
 # ---------------------------------------------------------------- inputs
 
-def load_bench(path):
-    """Medians, spread and errors per benchmark from Google Benchmark JSON."""
-    if path is None or not os.path.exists(path):
-        return None
-    with open(path) as f:
-        data = json.load(f)
+def load_bench(path, how=None):
+    """Medians, spread and errors per benchmark from Google Benchmark JSON,
+    or (None, why the suite left none). how: how tern-bench ended, from
+    perf.sh, so the reason names a crash or a timeout."""
+    ended = f"tern-bench {how}" if how else "tern-bench did not finish"
+    if path is None or not os.path.exists(path) or os.path.getsize(path) == 0:
+        return None, f"the benchmark suite left no JSON ({ended})"
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except ValueError as e:
+        # a crash or a kill mid-run leaves '"benchmarks": [' and no more
+        return None, f"{ended}, its JSON truncated ({e})"
     out = {}
     for b in data.get("benchmarks", []):
         run = b.get("run_name", b["name"])
@@ -58,19 +65,22 @@ def load_bench(path):
             e[agg] = {"cpu": b["cpu_time"], "real": b["real_time"],
                       "unit": b.get("time_unit", "ns")}
             e["repetitions"] = b.get("repetitions")
-    return {"context": data.get("context", {}), "runs": out}
+    return {"context": data.get("context", {}), "runs": out, "how": how}, None
 
 
 def to_ns(v, unit):
     return v * {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
 
 
-def bench_median(bench, name, clock):
+def bench_median(ctx, name, clock):
     """(median ns, cv) or (None, reason)."""
+    bench = ctx["bench"]
     if bench is None:
-        return None, "the benchmark suite did not run (no JSON)"
+        return None, ctx["bench_why"]
     e = bench["runs"].get(name)
     if e is None:
+        if bench["how"]:  # a valid JSON from a run that did not end well
+            return None, f"{name} not in the JSON: tern-bench {bench['how']}"
         return None, f"{name} did not run (not in the suite)"
     if "error" in e:
         return None, f"{name} failed: {e['error']}"
@@ -81,13 +91,22 @@ def bench_median(bench, name, clock):
     return (to_ns(m[clock], m["unit"]), cv), None
 
 
+# One workload under callgrind takes 5-25 s on this VM; twelve of them
+# must not hold the job past its few minutes when one hangs.
+CG_TIMEOUT_S = 120
+
+
 def callgrind_ir(prog, n, workdir):
     """Instructions counted between cg_begin() and cg_end() of prog N."""
     out = os.path.join(workdir, f"{os.path.basename(prog)}.{n}.out")
     cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
            f"--callgrind-out-file={out}", prog, str(n)]
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True, timeout=600)
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True, timeout=CG_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{os.path.basename(prog)} {n} ran past {CG_TIMEOUT_S} s "
+                           "under callgrind: killed") from None
     if r.returncode != 0:
         tail = " | ".join(l for l in r.stderr.splitlines()[-3:] if l.strip())
         raise RuntimeError(f"{os.path.basename(prog)} {n} exited {r.returncode}: {tail}")
@@ -106,10 +125,10 @@ def measure(fig, ctx):
     kind = fig["kind"]
     clock = fig.get("time", "cpu")
     if kind in ("ratio", "info") and "num" in fig:
-        num, why = bench_median(ctx["bench"], fig["num"], clock)
+        num, why = bench_median(ctx, fig["num"], clock)
         if num is None:
             return why
-        den, why = bench_median(ctx["bench"], fig["den"], clock)
+        den, why = bench_median(ctx, fig["den"], clock)
         if den is None:
             return why
         fig["value"] = num[0] / den[0]
@@ -119,7 +138,7 @@ def measure(fig, ctx):
                          "clock": clock}
         return None
     if kind in ("time", "info"):
-        v, why = bench_median(ctx["bench"], fig["bench"], clock)
+        v, why = bench_median(ctx, fig["bench"], clock)
         if v is None:
             return why
         fig["value"], fig["unit"] = v[0], "ns"
@@ -137,7 +156,7 @@ def measure(fig, ctx):
         try:
             ir1 = callgrind_ir(prog, n, ctx["workdir"])
             ir2 = callgrind_ir(prog, 2 * n, ctx["workdir"])
-        except (RuntimeError, subprocess.TimeoutExpired) as e:
+        except RuntimeError as e:
             return str(e)
         fig["value"] = (ir2 - ir1) / n
         fig["inputs"] = {"n": n, "ir_n": ir1, "ir_2n": ir2}
@@ -209,9 +228,12 @@ def measure_e2e(fig, ctx):
     if data.get("problems"):
         # a run that dropped, leaked or failed is not a measurement to judge
         return "; ".join(data["problems"])
-    if "median_ratio" not in data:
-        return "no complete A/B pair: see the log"
-    fig["value"], fig["unit"] = data["median_ratio"], "ratio"
+    # "figure": which of the job's numbers is judged (median_ratio, or
+    # median_ratio_per_cpu: the same per second of CPU each side got)
+    key = fig.get("figure", "median_ratio")
+    if key not in data:
+        return f"the job's JSON has no {key} (no complete A/B pair): see the log"
+    fig["value"], fig["unit"] = data[key], "ratio"
     fig["inputs"] = {k: data.get(k) for k in
                      ("a", "b", "ratios", "min_ratio", "max_ratio", "median_a_pps",
                       "median_b_pps", "median_ratio_per_cpu", "ratios_per_cpu",
@@ -288,7 +310,7 @@ def evaluate(fig, ctx):
             fig["detail"] += f" (pending {pending})"
         fig["fails_job"] = False
         return fig
-    why = measure(fig, ctx)
+    why = ctx["not_run"] or measure(fig, ctx)
     if why is not None:
         fig["status"], fig["detail"] = NOT_MEASURED, why
         if pending:
@@ -352,12 +374,26 @@ def fmt_value(fig):
     return f"{v:.3f}" if fig.get("unit") == "ratio" else f"{v:.2f} ns"
 
 
+def job_column(f):
+    """What the figure did to the job's verdict (not what it would do if
+    judged: a NOT MEASURED figure fails the job even when its FAIL would
+    not)."""
+    if f["fails_job"]:
+        return "FAILS"
+    if f["status"] in (INFO, SKIPPED):
+        return "-"
+    if f.get("pending"):
+        return "pending"
+    return "gates" if f["gate"] else "no gate"
+
+
 def print_table(figs):
-    print(f"{'figure':30} {'value':>13}  {'status':12} {'gate':4}  detail")
+    print(f"{'figure':30} {'value':>13}  {'status':12} {'job':7}  detail")
     for f in figs:
-        gate = "-" if f["status"] in (INFO, SKIPPED) else \
-            "yes" if f["gate"] and not f.get("pending") else "no"
-        print(f"{f['name']:30} {fmt_value(f):>13}  {f['status']:12} {gate:4}  {f['detail']}")
+        print(f"{f['name']:30} {fmt_value(f):>13}  {f['status']:12} {job_column(f):7}  "
+              f"{f['detail']}")
+    print("job: FAILS this figure fails the job; gates passed and would fail it; "
+          "no gate judged, a FAIL is reported only; pending/- never fail it")
 
 
 def plot(figs, out):
@@ -518,15 +554,21 @@ def main():
                     help="KEY=VALUE added to the result's 'run' section")
     ap.add_argument("--started", type=float,
                     help="epoch seconds the job started, for its wall time")
+    ap.add_argument("--bench-ended", metavar="HOW",
+                    help="how tern-bench ended when not with 0 ('killed by signal 11', ...)")
+    ap.add_argument("--not-run", metavar="WHY",
+                    help="nothing was measured (set-up or build failed): every figure "
+                    "NOT MEASURED for this reason")
     a = ap.parse_args()
 
     with open(a.targets) as f:
         targets = json.load(f)
-    bench = load_bench(a.bench_json)
+    bench, bench_why = load_bench(a.bench_json, a.bench_ended)
     os.makedirs(a.out, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tern-cg-") as work:
-        ctx = {"bench": bench, "cg_dir": a.cg_dir, "workdir": work, "mode": a.mode,
-               "root": a.root, "e2e": dict(kv.split("=", 1) for kv in a.e2e)}
+        ctx = {"bench": bench, "bench_why": bench_why, "cg_dir": a.cg_dir,
+               "workdir": work, "mode": a.mode, "root": a.root, "not_run": a.not_run,
+               "e2e": dict(kv.split("=", 1) for kv in a.e2e)}
         figs = [evaluate(t, ctx) for t in targets["figures"]]
 
     print_table(figs)
