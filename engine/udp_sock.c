@@ -22,31 +22,42 @@ static uint16_t ephemeral_next(uint16_t p)
 	return p >= EPHEMERAL_HI || p < EPHEMERAL_LO ? EPHEMERAL_LO : p + 1;
 }
 
+/* Replies from the remote to local port p reach our worker. */
+static bool udp_port_ours(const struct tern_engine *eng, const struct tern_udp_opts *o,
+			  uint16_t p)
+{
+	/* Replies travel remote -> us: hash them as the port will. */
+	uint32_t h = tern_port_rss_hash_v4(eng->port, o->remote_ip, eng->ip,
+					   o->remote_port, p);
+
+	return tern_port_rss_worker(eng->port, h) == eng->worker;
+}
+
 /*
  * A free ephemeral port; with a remote, one whose datagrams from it hash
  * to our worker (RSS, or the port's software steering: the same table).
  * Starts after the last one given, so closed ports are not reused at once.
+ * One pass over the range, one hash per candidate: asking
+ * tern_port_rss_pick_sport() for the next port of our worker and then
+ * finding it taken walks the range again per taken port (quadratic once
+ * most of our worker's ports are bound).
  */
 static int udp_pick_port(struct tern_engine *eng, const struct tern_udp_opts *o,
 			 uint16_t *port)
 {
+	bool remote = o != NULL && o->remote_ip != 0;
 	uint16_t p = ephemeral_next(eng->next_ephemeral);
 
 	for (uint32_t tries = 0; tries < EPHEMERAL_SPAN; tries++, p = ephemeral_next(p)) {
-		if (o != NULL && o->remote_ip != 0) {
-			int rc = tern_port_rss_pick_sport(eng->port, eng->worker, eng->ip,
-							  o->remote_ip, o->remote_port,
-							  EPHEMERAL_LO, EPHEMERAL_HI, &p);
-			if (rc < 0)
-				return rc;
-		}
+		if (remote && !udp_port_ours(eng, o, p))
+			continue;
 		if (eng->socks[p] == NULL) {
 			eng->next_ephemeral = p;
 			*port = p;
 			return 0;
 		}
 	}
-	return o != NULL && o->remote_ip != 0 ? -EADDRNOTAVAIL : -EADDRINUSE;
+	return remote ? -EADDRNOTAVAIL : -EADDRINUSE;
 }
 
 int tern_udp_bind(struct tern_engine *eng, uint16_t port,

@@ -275,8 +275,10 @@ struct tern_udp_dgram {
  * Binds a UDP socket on @p port of the engine's address. Port 0 takes a
  * free ephemeral port (49152-65535; tern_udp_sock_port() tells which);
  * with opts->remote_ip set, one whose datagrams from remote_ip:remote_port
- * hash to this engine's worker (tern_port_rss_pick_sport()), so that the
- * peer's answers to what this socket sends come back to this core.
+ * hash to this engine's worker, so that the peer's answers to what this
+ * socket sends come back to this core (one pass over the range, one hash
+ * per port). In a group, give the remote: without it the port is any free
+ * one, and the peer's answers land on whichever core the hash picks.
  * A bound port serves the flows RSS gives this engine; to serve a port on
  * every core, bind it on every engine of the group.
  * @param opts NULL for defaults.

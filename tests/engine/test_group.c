@@ -298,6 +298,84 @@ static void test_group_rejects_other_ip(void **state)
 	assert_int_equal(rc, -EINVAL);
 }
 
+/* ------------------------------------------ port-0 binds with a remote */
+
+#define RSS_WORKERS 16
+#define RSS_REMOTE 0x0a000063u
+
+static uint64_t median3(uint64_t a, uint64_t b, uint64_t c)
+{
+	return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+}
+
+/* One hash per ephemeral port, what one port-0 bind may cost at most. */
+static uint64_t time_span_hashes(struct tern_port *port)
+{
+	uint64_t t0 = now_ns();
+	uint32_t acc = 0;
+
+	for (uint32_t p = 49152; p <= 65535; p++)
+		acc += tern_port_rss_worker(port, tern_port_rss_hash_v4(port, RSS_REMOTE, ENG_IP,
+									 53, (uint16_t)p));
+	__asm__ volatile("" : : "r"(acc));
+	return now_ns() - t0;
+}
+
+/* With a remote, a port-0 bind takes the ports whose answers hash to its
+ * worker, each once, then says -EADDRNOTAVAIL after one pass over the
+ * range: not one tern_port_rss_pick_sport() scan per taken port (review
+ * #7: 45-69 ms per failing bind with 16 workers). */
+static void test_bind_remote_one_pass(void **state)
+{
+	struct tern_port_conf pc = { .name = "rss16", .nb_workers = RSS_WORKERS, .pool = pool,
+				     .rx_desc = 64, .tx_desc = 64 };
+	struct tern_udp_opts o = { .remote_ip = RSS_REMOTE, .remote_port = 53 };
+	struct tern_port *a = NULL, *b = NULL;
+	struct tern_engine *eng = NULL;
+	struct tern_udp_sock **socks = calloc(16384, sizeof(*socks));
+	uint32_t ours = 0, bound = 0;
+	uint64_t tb[3], th[3];
+	int rc;
+
+	assert_non_null(socks);
+	assert_int_equal(tern_port_pair_create(&pc, &a, &b), 0);
+	assert_int_equal(tern_engine_create(&(struct tern_engine_conf){
+		.port = b, .worker = 3, .pool = pool, .sched = tern_cores_sched(M.cores, 0),
+		.ip = ENG_IP, .no_gratuitous_arp = true }, &eng), 0);
+	for (uint32_t p = 49152; p <= 65535; p++)
+		ours += tern_port_rss_worker(b, tern_port_rss_hash_v4(b, RSS_REMOTE, ENG_IP, 53,
+								      (uint16_t)p)) == 3;
+	while ((rc = tern_udp_bind(eng, 0, &o, &socks[bound])) == 0) {
+		uint16_t p = tern_udp_sock_port(socks[bound]);
+
+		assert_int_equal(tern_port_rss_worker(b, tern_port_rss_hash_v4(b, RSS_REMOTE,
+								ENG_IP, 53, p)), 3);
+		assert_true(++bound <= ours);
+	}
+	assert_int_equal(rc, -EADDRNOTAVAIL);
+	assert_int_equal(bound, ours);
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = now_ns();
+
+		assert_int_equal(tern_udp_bind(eng, 0, &o, &(struct tern_udp_sock *){ 0 }),
+				 -EADDRNOTAVAIL);
+		tb[i] = now_ns() - t0;
+		th[i] = time_span_hashes(b);
+	}
+	fprintf(stderr, "%u of 16384 ports hash to worker 3; a failing bind %lu us, "
+		"16384 hashes %lu us (medians of 3)\n", ours,
+		(unsigned long)median3(tb[0], tb[1], tb[2]) / 1000,
+		(unsigned long)median3(th[0], th[1], th[2]) / 1000);
+	/* One pass costs about the hashes; the old walk ~RSS_WORKERS times more. */
+	assert_true(median3(tb[0], tb[1], tb[2]) < 4 * median3(th[0], th[1], th[2]));
+	for (uint32_t i = 0; i < bound; i++)
+		assert_int_equal(tern_udp_close(socks[i]), 0);
+	free(socks);
+	assert_int_equal(tern_engine_destroy(eng), 0);
+	tern_port_destroy(a);
+	tern_port_destroy(b);
+}
+
 struct t4 {
 	int hold, go;
 	intptr_t stats_rc;
@@ -312,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gratuitous_move_reaches_siblings, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_group_rejects_other_ip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_remote_one_pass, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
