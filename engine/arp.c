@@ -260,7 +260,7 @@ static void arp_sync_learnt(struct tern_engine *eng, struct eng_arp_entry *e, bo
 	if (!news && !(reply && eng->now_ns - e->synced_ns >= eng->arp_retry_ns / 4))
 		return;
 	e->synced_ns = eng->now_ns;
-	eng_group_arp_sync(eng, e->ip, &e->mac, ARP_REACHABLE, true);
+	eng_group_arp_news(eng, e->ip, &e->mac, true);
 }
 
 /* Turns the request in m into our reply, in place. */
@@ -323,7 +323,7 @@ not_for_us:
 	/* RFC 826's merge on the host: siblings update the entry if they
 	 * have it (a neighbour that moved), and create none. */
 	if (merged && news && eng->group != NULL && e->state == ARP_REACHABLE)
-		eng_group_arp_sync(eng, e->ip, &e->mac, ARP_REACHABLE, false);
+		eng_group_arp_news(eng, e->ip, &e->mac, false);
 	if (merged) { /* it updated our table: consumed */
 		eng->st.delivered++;
 		rte_pktmbuf_free(m);

@@ -121,6 +121,9 @@ static void eng_conf_apply(struct tern_engine *eng, const struct tern_engine_con
 	eng->icmp_burst = DEFAULT(c->icmp_burst, 10);
 	/* The bucket starts full: credit for icmp_burst messages. */
 	eng->icmp_tokens_ns = eng->icmp_burst * (1000 * MS / eng->icmp_rate);
+	eng->arp_sync_rate = DEFAULT(c->arp_sync_rate, 1000);
+	eng->arp_sync_burst = DEFAULT(c->arp_sync_burst, 32);
+	eng->arp_sync_tokens_ns = eng->arp_sync_burst * (1000 * MS / eng->arp_sync_rate);
 	for (int i = 0; i < ENG_ARP_SLOTS; i++)
 		eng_waitlist_init(&eng->arp.e[i].waiters);
 }

@@ -139,6 +139,9 @@ struct tern_engine {
 	uint64_t icmp_rate, icmp_burst;
 	uint64_t icmp_tokens_ns;  /* token bucket, in ns of credit */
 	uint64_t icmp_last_ns;
+	uint64_t arp_sync_rate, arp_sync_burst;
+	uint64_t arp_sync_tokens_ns; /* token bucket, as icmp's (group.c) */
+	uint64_t arp_sync_last_ns;
 
 	struct eng_arp arp;
 	struct rte_ip_frag_tbl *frag;  /* IPv4 reassembly (ipv4_frag.c) */
@@ -189,6 +192,8 @@ void eng_group_leave(struct tern_engine *eng);
 bool eng_group_first_announce(struct tern_engine *eng);
 void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
 			uint8_t state, bool create);
+void eng_group_arp_news(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
+			bool create);
 void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast);
 int eng_frag_init(struct tern_engine *eng, const struct tern_engine_conf *c);
 void eng_frag_fini(struct tern_engine *eng);

@@ -21,6 +21,8 @@
 
 #include "engine_internal.h"
 
+#define ENG_NS_PER_S UINT64_C(1000000000)
+
 int tern_engine_group_create(struct tern_port *port, struct tern_engine_group **out)
 {
 	struct tern_engine_group *g;
@@ -176,6 +178,50 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
 		} else {
 			eng->st.arp_sync_failed++;
 		}
+	}
+}
+
+/*
+ * Token bucket of arp_sync_burst entries refilled at arp_sync_rate per
+ * second, as ICMP's: each entry input teaches costs one malloc and one
+ * inbox slot per sibling, and a flood of ARP from spoofed senders (every
+ * frame news, the table evicting) would fill the siblings' inboxes, so
+ * that other submits to them fail with -EAGAIN.
+ */
+static bool sync_allow(struct tern_engine *eng)
+{
+	uint64_t cost = ENG_NS_PER_S / eng->arp_sync_rate;
+	uint64_t cap = eng->arp_sync_burst * cost;
+
+	eng->arp_sync_tokens_ns += eng->now_ns - eng->arp_sync_last_ns;
+	eng->arp_sync_last_ns = eng->now_ns;
+	if (eng->arp_sync_tokens_ns > cap)
+		eng->arp_sync_tokens_ns = cap;
+	if (eng->arp_sync_tokens_ns < cost)
+		return false;
+	eng->arp_sync_tokens_ns -= cost;
+	return true;
+}
+
+/* An entry input taught us, sent to the siblings within the rate; over
+ * it, counted once per sibling that misses it (a sibling that needs the
+ * entry asks for it itself after arp_retry_ms). */
+void eng_group_arp_news(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
+			bool create)
+{
+	struct tern_engine_group *g = eng->group;
+
+	if (g == NULL)
+		return;
+	if (sync_allow(eng)) {
+		eng_group_arp_sync(eng, ip, mac, ARP_REACHABLE, create);
+		return;
+	}
+	for (uint16_t w = 0; w < g->n; w++) {
+		struct tern_engine *sib = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
+
+		if (sib != NULL && sib != eng)
+			eng->st.arp_sync_limited++;
 	}
 }
 

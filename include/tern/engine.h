@@ -74,6 +74,9 @@ struct tern_engine_conf {
 	uint32_t arp_ttl_ms;        /**< a learnt entry is stale after; default 60000 */
 	uint32_t icmp_rate;         /**< ICMP errors per second; default 100 */
 	uint32_t icmp_burst;        /**< ICMP errors sent back to back; default 10 */
+	uint32_t arp_sync_rate;     /**< in a group: learnt entries sent to the
+	                                 siblings per second; default 1000 */
+	uint32_t arp_sync_burst;    /**< ... sent back to back; default 32 */
 	uint32_t sock_queue;        /**< default datagrams queued per socket, 256 */
 	uint32_t frag_timeout_ms;   /**< an incomplete datagram's fragments are
 	                                 dropped after; default 2000 */
@@ -140,6 +143,8 @@ struct tern_engine_stats {
 	uint64_t arp_sync_failed;   /**< entries not sent (a sibling's inbox full,
 	                                 the cores stopping, no memory) or not
 	                                 taken (table full) */
+	uint64_t arp_sync_limited;  /**< learnt entries not sent to the siblings:
+	                                 over arp_sync_rate (one per sibling) */
 };
 
 /** Sum of every drop counter in @p s. */

@@ -376,12 +376,133 @@ static void test_bind_remote_one_pass(void **state)
 	tern_port_destroy(b);
 }
 
+/* ------------------------------------------------ an ARP flood, bounded */
+
+#define FLOOD 1000
+
 struct t4 {
-	int hold, go;
-	intptr_t stats_rc;
+	int go, done;
+	intptr_t submit_rc, stats_rc;
+	uint64_t rx0;
 	struct tern_engine_stats per[NCORES];
-	int done;
 };
+
+/* Keeps core 1 from draining its inbox until told. */
+static intptr_t hold_task(void *arg)
+{
+	struct t4 *t = arg;
+	uint64_t deadline = now_ns() + 5000 * MS;
+
+	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(100);
+	return 0;
+}
+
+static intptr_t noop(void *arg)
+{
+	return 0;
+}
+
+/* On core 0: once the flood is in, another submit to core 1 must find
+ * room in its inbox, and the counters must be readable. */
+static intptr_t t4_task(void *arg)
+{
+	struct t4 *t = arg;
+	struct tern_engine_stats st;
+	tern_future_t f;
+
+	for (int i = 0; i < 5000; i++) {
+		tern_engine_stats(M.eng[0], &st);
+		if (st.rx_packets >= FLOOD + 0u)
+			break;
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	}
+	t->rx0 = st.rx_packets;
+	t->submit_rc = tern_submit(tern_cores_sched(M.cores, 1), noop, NULL, NULL, &f);
+	__atomic_store_n(&t->go, 1, __ATOMIC_RELEASE);
+	if (t->submit_rc == 0)
+		tern_await(f, TERN_TOKEN_NONE);
+	t->stats_rc = tern_engine_group_stats(M.g, t->per, NULL);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int setup_small_inbox(void **state)
+{
+	memset(&M.eng, 0, sizeof(M.eng));
+	M.stopped = false;
+	M.inbox = 256;
+	return mk(ENG_IP);
+}
+
+/* Requests from FLOOD spoofed senders, each one new (review #4: every
+ * one cost a message to core 1, its 256-slot inbox filled, and other
+ * submits to it failed with -EAGAIN). Entries beyond arp_sync_burst and
+ * arp_sync_rate are counted in arp_sync_limited instead. */
+static void test_arp_flood_bounded(void **state)
+{
+	struct t4 t = { 0 };
+	uint64_t t0, elapsed, deadline, sent, bound;
+	struct rte_mbuf *pkts[64];
+	uint32_t i = 0;
+
+	assert_int_equal(tern_task_spawn(hold_task, &t, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 1), .name = "hold",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_task_spawn(t4_task, &t, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 0), .name = "t4",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	t0 = now_ns();
+	deadline = t0 + 5000 * MS;
+	while (i < FLOOD && now_ns() < deadline) {
+		struct rte_ether_addr sha = {{ 0x02, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i }};
+		struct rte_mbuf *r;
+		struct rte_arp_hdr *a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+		uint16_t n;
+
+		memset(&eh->dst_addr, 0xff, 6);
+		eh->src_addr = sha;
+		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		a->arp_hlen = 6;
+		a->arp_plen = 4;
+		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+		a->arp_data.arp_sha = sha;
+		a->arp_data.arp_sip = rte_cpu_to_be_32(0x0a010000u + i);
+		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
+		while (tern_port_tx_burst(M.p.peer, 0, &r, 1) == 0 && now_ns() < deadline)
+			pause_us(50); /* the ring is full: let core 0 catch up */
+		i++;
+		n = peer_rx(pkts, 64); /* our replies */
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	assert_int_equal(i, FLOOD);
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline) {
+		uint16_t n = peer_rx(pkts, 64);
+
+		rte_pktmbuf_free_bulk(pkts, n);
+		pause_us(100);
+	}
+	elapsed = now_ns() - t0;
+	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
+	sent = t.per[0].arp_sync_sent;
+	/* Default bucket: 32 back to back, 1000 per second. */
+	bound = 32 + elapsed / MS + 1;
+	fprintf(stderr, "rx0 %lu submit %ld stats %ld; sync sent %lu limited %lu failed %lu "
+		"(bound %lu in %lu ms)\n", (unsigned long)t.rx0, (long)t.submit_rc,
+		(long)t.stats_rc, (unsigned long)sent, (unsigned long)t.per[0].arp_sync_limited,
+		(unsigned long)t.per[0].arp_sync_failed, (unsigned long)bound,
+		(unsigned long)(elapsed / MS));
+	assert_int_equal(t.rx0, FLOOD);
+	assert_int_equal(t.submit_rc, 0);
+	assert_int_equal(t.stats_rc, NCORES);
+	assert_int_equal(t.per[0].arp_sync_failed, 0);
+	assert_true(sent <= bound);
+	assert_int_equal(sent + t.per[0].arp_sync_limited, FLOOD);
+	assert_int_equal(t.per[0].delivered, FLOOD);
+}
 
 int main(void)
 {
@@ -391,6 +512,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_group_rejects_other_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_remote_one_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_flood_bounded, setup_small_inbox, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
