@@ -100,14 +100,19 @@ struct tern_udp_sock {
  * messages (group.c), counted in flight so the group outlives them.
  */
 struct eng_member {
-	struct tern_engine *eng;  /* release on join/leave, acquire to read;
-	                             its sched never changes after create */
+	struct tern_engine *eng;  /* release on join/leave, acquire to read */
+	struct tern_sched *sched; /* eng's core: claimed (CAS) before eng is
+	                             set, cleared after it, so a sender never
+	                             reads a sibling engine that may be freed */
+	uint64_t gen;             /* atomic: bumped by every leave */
+	uint64_t sync_dropped;    /* atomic: entries that landed after eng left */
 };
 
 struct tern_engine_group {
 	struct tern_port *port;
 	uint16_t n;               /* the port's workers: slots in m */
-	uint32_t announced;       /* atomic: the gratuitous ARP went out */
+	struct tern_engine *announcer; /* atomic: sent the gratuitous ARP;
+	                                  NULL again when it leaves */
 	uint64_t inflight;        /* atomic: entries sent, not yet landed */
 	struct eng_member *m;
 };

@@ -61,7 +61,8 @@ int tern_engine_group_destroy(struct tern_engine_group *g)
 
 int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g)
 {
-	struct tern_engine *none = NULL;
+	struct eng_member *mb = &g->m[eng->worker];
+	struct tern_sched *none = NULL;
 
 	if (g->port != eng->port) {
 		tern_log(TERN_LOG_ERR, "engine: the group serves another port");
@@ -75,74 +76,113 @@ int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g)
 			return -EINVAL;
 		}
 	}
-	/* Release: a sibling that sees eng sees it fully made (its sched,
-	 * its table initialised). */
-	if (!__atomic_compare_exchange_n(&g->m[eng->worker].eng, &none, eng, false,
+	/* The slot is claimed by its core first, then the engine published
+	 * (release: a sibling that sees eng sees it fully made). */
+	if (!__atomic_compare_exchange_n(&mb->sched, &none, eng->sched, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		tern_log(TERN_LOG_ERR, "engine: worker %u has an engine in this group already",
 			 eng->worker);
 		return -EEXIST;
 	}
+	__atomic_store_n(&mb->eng, eng, __ATOMIC_RELEASE);
 	eng->group = g;
 	return 0;
 }
 
 void eng_group_leave(struct tern_engine *eng)
 {
-	if (eng->group == NULL)
+	struct tern_engine_group *g = eng->group;
+	struct eng_member *mb;
+	struct tern_engine *self = eng;
+
+	if (g == NULL)
 		return;
-	/* Release: pairs with sync_run's acquire; messages that land later
-	 * find the slot empty and are dropped. */
-	__atomic_store_n(&eng->group->m[eng->worker].eng, NULL, __ATOMIC_RELEASE);
+	mb = &g->m[eng->worker];
+	/* Release, in this order: a message that reads the slot after sees
+	 * no engine, or a generation it was not sent at (sync_run). */
+	__atomic_store_n(&mb->eng, NULL, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&mb->gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&mb->sched, NULL, __ATOMIC_RELEASE);
+	/* The next engine made announces the address again. */
+	__atomic_compare_exchange_n(&g->announcer, &self, NULL, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	eng->group = NULL;
 }
 
-/* True for the one engine of a group that announces the port's address. */
+/* True for the one engine of a group that announces the port's address:
+ * the first made, or the first made after that one left. */
 bool eng_group_first_announce(struct tern_engine *eng)
 {
+	struct tern_engine *none = NULL;
+
 	if (eng->group == NULL)
 		return true;
-	return __atomic_exchange_n(&eng->group->announced, 1, __ATOMIC_RELAXED) == 0;
+	return __atomic_compare_exchange_n(&eng->group->announcer, &none, eng, false,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------- ARP messages */
 
 struct eng_arp_msg {
 	struct tern_engine_group *g;
-	uint16_t worker;          /* the sibling it is for */
+	struct tern_engine *eng;  /* the sibling it is for, never read here */
+	uint64_t gen;             /* its slot's generation when sent */
+	uint16_t worker;          /* its slot */
 	uint8_t state;            /* ARP_REACHABLE or ARP_STATIC */
 	bool create;              /* false: update an entry that exists only */
 	uint32_t ip;
 	struct rte_ether_addr mac;
 };
 
+/*
+ * The engine msg is for, if it is still in its slot and served by this
+ * core; else NULL. Nothing of an engine is read before that is known:
+ * the slot may hold an engine of another core by now, which that core
+ * may destroy meanwhile. Generation, engine, core, generation: a leave
+ * in between (it clears the engine, bumps the generation, then frees the
+ * core) shows as a changed generation.
+ */
+static struct tern_engine *sync_target(const struct eng_arp_msg *msg)
+{
+	struct eng_member *mb = &msg->g->m[msg->worker];
+	uint64_t g1 = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
+	struct tern_engine *eng = __atomic_load_n(&mb->eng, __ATOMIC_ACQUIRE);
+	struct tern_sched *s = __atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE);
+	uint64_t g2 = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
+
+	if (g1 != msg->gen || g2 != g1 || eng != msg->eng || s != tern_sched_current())
+		return NULL;
+	return eng;
+}
+
 /* Runs as a task on the sibling's core. */
 static intptr_t sync_run(void *arg)
 {
 	struct eng_arp_msg *msg = arg;
 	struct tern_engine_group *g = msg->g;
-	struct tern_engine *eng = __atomic_load_n(&g->m[msg->worker].eng, __ATOMIC_ACQUIRE);
+	struct tern_engine *eng = sync_target(msg);
 
-	/* The slot may hold an engine made since on another core: only the
-	 * engine of this core may be touched here. */
-	if (eng != NULL && eng->sched == tern_sched_current())
+	if (eng != NULL)
 		eng_arp_apply(eng, msg->ip, &msg->mac, msg->state, msg->create);
+	else /* the engine left, or another took its slot: counted, not lost */
+		__atomic_fetch_add(&g->m[msg->worker].sync_dropped, 1, __ATOMIC_RELAXED);
 	free(msg);
 	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
 	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_sched *to,
-		     uint32_t ip, const struct rte_ether_addr *mac, uint8_t state, bool create)
+static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_engine *sib, uint64_t gen,
+		     struct tern_sched *to, uint32_t ip, const struct rte_ether_addr *mac,
+		     uint8_t state, bool create)
 {
 	struct eng_arp_msg *msg = malloc(sizeof(*msg));
 	int rc;
 
 	if (msg == NULL)
 		return -ENOMEM;
-	*msg = (struct eng_arp_msg){ .g = eng->group, .worker = w, .state = state, .ip = ip,
-				     .mac = *mac, .create = create };
+	*msg = (struct eng_arp_msg){ .g = eng->group, .eng = sib, .gen = gen, .worker = w,
+				     .state = state, .ip = ip, .mac = *mac, .create = create };
 	__atomic_fetch_add(&eng->group->inflight, 1, __ATOMIC_RELAXED);
 	rc = tern_submit(to, sync_run, msg, &(struct tern_submit_opts){
 		.name = "arp-sync", .detached = true }, NULL);
@@ -166,14 +206,19 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
 	if (g == NULL)
 		return;
 	for (uint16_t w = 0; w < g->n; w++) {
-		struct tern_engine *sib = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
+		struct eng_member *mb = &g->m[w];
+		uint64_t gen = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
+		struct tern_engine *sib = __atomic_load_n(&mb->eng, __ATOMIC_ACQUIRE);
+		/* The slot's core, not sib->sched: sib may be another core's,
+		 * destroyed meanwhile; a stale pair is dropped on landing. */
+		struct tern_sched *to = __atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE);
 
-		if (sib == NULL || sib == eng)
+		if (sib == NULL || sib == eng || to == NULL)
 			continue;
 		if (direct) {
 			eng_arp_apply(sib, ip, mac, state, create);
 			eng->st.arp_sync_sent++;
-		} else if (sync_post(eng, w, sib->sched, ip, mac, state, create) == 0) {
+		} else if (sync_post(eng, w, sib, gen, to, ip, mac, state, create) == 0) {
 			eng->st.arp_sync_sent++;
 		} else {
 			eng->st.arp_sync_failed++;
@@ -268,14 +313,26 @@ static intptr_t stats_of(const struct tern_engine_group *g, uint16_t w,
 	memset(out, 0, sizeof(*out));
 	if (eng == NULL)
 		return 0;
-	to = eng->sched;
-	if (self == NULL || self == to)
+	to = __atomic_load_n(&g->m[w].sched, __ATOMIC_ACQUIRE);
+	if (self == NULL || self == to || to == NULL)
 		return stats_copy(&r);
 	rc = tern_submit(to, stats_copy, &r, &(struct tern_submit_opts){ .name = "eng-stats" }, &f);
 	if (rc < 0)
 		return rc;
 	/* No token: r lives on this stack until the copy has run. */
 	return tern_await(f, TERN_TOKEN_NONE);
+}
+
+/* Worker w's counters, and the entries for its slot that found its
+ * engine gone (kept by the group: no engine was there to count them). */
+static intptr_t stats_of_slot(const struct tern_engine_group *g, uint16_t w,
+			      struct tern_engine_stats *out)
+{
+	intptr_t rc = stats_of(g, w, out);
+
+	if (rc >= 0)
+		out->arp_sync_dropped = __atomic_load_n(&g->m[w].sync_dropped, __ATOMIC_RELAXED);
+	return rc;
 }
 
 intptr_t tern_engine_group_stats(const struct tern_engine_group *g,
@@ -291,7 +348,7 @@ intptr_t tern_engine_group_stats(const struct tern_engine_group *g,
 	if (sum != NULL)
 		memset(sum, 0, sizeof(*sum));
 	for (uint16_t w = 0; w < g->n; w++) {
-		intptr_t rc = stats_of(g, w, per != NULL ? &per[w] : &one);
+		intptr_t rc = stats_of_slot(g, w, per != NULL ? &per[w] : &one);
 
 		if (rc < 0)
 			return rc;

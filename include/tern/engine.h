@@ -145,6 +145,10 @@ struct tern_engine_stats {
 	                                 taken (table full) */
 	uint64_t arp_sync_limited;  /**< learnt entries not sent to the siblings:
 	                                 over arp_sync_rate (one per sibling) */
+	uint64_t arp_sync_dropped;  /**< entries for this worker that landed after
+	                                 its engine left or was replaced: kept by
+	                                 the group, so only tern_engine_group_stats()
+	                                 fills it (0 from tern_engine_stats()) */
 };
 
 /** Sum of every drop counter in @p s. */

@@ -504,6 +504,119 @@ static void test_arp_flood_bounded(void **state)
 	assert_int_equal(t.per[0].delivered, FLOOD);
 }
 
+/* ------------------------------- entries that land after their engine */
+
+struct t5 {
+	int started, go, destroyed, done;
+	int destroy_rc, create_rc;
+	struct tern_engine *other;
+	intptr_t stats_rc;
+	struct tern_engine_stats per[NCORES];
+};
+
+/* Core 1: busy until told, then destroys its own engine, so the entry
+ * queued in its inbox meanwhile lands on an empty slot. */
+static intptr_t hold5_task(void *arg)
+{
+	struct t5 *t = arg;
+	uint64_t deadline = now_ns() + 5000 * MS;
+
+	__atomic_store_n(&t->started, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(100);
+	t->destroy_rc = tern_engine_destroy(M.eng[1]);
+	M.eng[1] = NULL;
+	__atomic_store_n(&t->destroyed, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static intptr_t t5_task(void *arg)
+{
+	struct t5 *t = arg;
+	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.cores, 0), /* not core 1 */
+				       .ip = ENG_IP, .group = M.g };
+
+	for (int i = 0; i < 5000 && !__atomic_load_n(&t->started, __ATOMIC_ACQUIRE); i++)
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	tern_arp_add_static(M.eng[0], IP_B, mac_b); /* queued for core 1 */
+	__atomic_store_n(&t->go, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&t->destroyed, __ATOMIC_ACQUIRE); i++)
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	/* Worker 1's slot now goes to an engine of core 0. */
+	t->create_rc = tern_engine_create(&ec, &t->other);
+	for (int i = 0; i < 2000; i++) {
+		t->stats_rc = tern_engine_group_stats(M.g, t->per, NULL);
+		if (t->stats_rc < 0 || t->per[1].arp_sync_dropped >= 1)
+			break;
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	}
+	if (t->create_rc == 0 && tern_engine_destroy(t->other) < 0)
+		t->create_rc = -1;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Review #1 addendum and #8: an entry whose engine left before it landed
+ * is dropped without touching the slot's new engine (another core's),
+ * and counted in the slot's arp_sync_dropped. */
+static void test_entry_for_gone_engine_counted(void **state)
+{
+	struct t5 t = { 0 };
+	uint64_t deadline;
+
+	assert_int_equal(tern_task_spawn(hold5_task, &t, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 1), .name = "hold5",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_task_spawn(t5_task, &t, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 0), .name = "t5",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	deadline = now_ns() + 8000 * MS;
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(1000);
+	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
+	fprintf(stderr, "destroy %d create %d stats %ld; core0 sent %lu; worker 1 recv %lu "
+		"dropped %lu\n", t.destroy_rc, t.create_rc, (long)t.stats_rc,
+		(unsigned long)t.per[0].arp_sync_sent, (unsigned long)t.per[1].arp_sync_recv,
+		(unsigned long)t.per[1].arp_sync_dropped);
+	assert_int_equal(t.destroy_rc, 0);
+	assert_int_equal(t.create_rc, 0);
+	assert_int_equal(t.stats_rc, NCORES);
+	assert_int_equal(t.per[0].arp_sync_sent, 1);
+	assert_int_equal(t.per[1].arp_sync_recv, 0);
+	assert_int_equal(t.per[1].arp_sync_dropped, 1);
+}
+
+/* ------------------------------------------ the announcer made again */
+
+/* Review #8: the engine that announced the address is destroyed and made
+ * again (cores not running): the new one announces too. */
+static void test_announcer_remade_announces(void **state)
+{
+	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 0, .pool = pool,
+				       .sched = tern_cores_sched(M.cores, 0),
+				       .ip = ENG_IP, .group = M.g };
+	struct tern_engine_stats st;
+
+	tern_engine_stats(M.eng[0], &st);
+	assert_int_equal(st.arp_requests, 1);
+	assert_int_equal(tern_engine_destroy(M.eng[0]), 0);
+	M.eng[0] = NULL;
+	assert_int_equal(tern_engine_create(&ec, &M.eng[0]), 0);
+	tern_engine_stats(M.eng[0], &st);
+	fprintf(stderr, "remade announcer: %lu requests\n", (unsigned long)st.arp_requests);
+	assert_int_equal(st.arp_requests, 1);
+	/* Worker 1 made again does not: worker 0 announced already. */
+	assert_int_equal(tern_engine_destroy(M.eng[1]), 0);
+	M.eng[1] = NULL;
+	ec.worker = 1;
+	ec.sched = tern_cores_sched(M.cores, 1);
+	assert_int_equal(tern_engine_create(&ec, &M.eng[1]), 0);
+	tern_engine_stats(M.eng[1], &st);
+	assert_int_equal(st.arp_requests, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +626,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_rejects_other_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_remote_one_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_flood_bounded, setup_small_inbox, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_for_gone_engine_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_announcer_remade_announces, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
