@@ -305,6 +305,10 @@ void eng_arp_in(struct tern_engine *eng, struct rte_mbuf *m)
 	if (!merged && spa != 0 && spa != eng->ip) {
 		e = arp_learn(eng, spa, &a->arp_data.arp_sha);
 		news = true;
+		/* Not learnt here (our slots all wait for answers), yet a
+		 * sibling may need it, and sending needs no slot of ours. */
+		if (e == NULL)
+			eng_group_arp_news(eng, spa, &a->arp_data.arp_sha, true);
 	}
 	if (e != NULL)
 		arp_sync_learnt(eng, e, news, a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));

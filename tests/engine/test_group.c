@@ -617,6 +617,86 @@ static void test_announcer_remade_announces(void **state)
 	assert_int_equal(st.arp_requests, 0);
 }
 
+/* ------------------------- learnt where no slot is free, sent anyway */
+
+#define IP_X 0x0a000077u
+static const struct rte_ether_addr mac_x = {{ 0x02, 0, 0, 0, 0, 0x77 }};
+
+static uint32_t same_hash(uint32_t ip) /* engine/arp.c's arp_hash() */
+{
+	return (ip * 2654435761u) >> 24;
+}
+
+/* Detached: a cancelled wait must not count as a failed task. */
+static intptr_t busy_fn(void *arg)
+{
+	resolve_fn(arg);
+	return 0;
+}
+
+struct t7 {
+	struct resolve_req busy[8]; /* ENG_ARP_PROBE: X's slots, all waiting */
+	struct resolve_req x;
+	int ready, sent, done;
+};
+
+static intptr_t t7_task(void *arg)
+{
+	struct t7 *t = arg;
+	tern_future_t f;
+
+	for (int i = 0; i < 8; i++)
+		tern_task_spawn(busy_fn, &t->busy[i], &(struct tern_task_opts){
+			.name = "busy", .flags = TERN_TASK_DETACHED }, NULL);
+	tern_sleep(20 * MS, TERN_TOKEN_NONE); /* all 8 are resolutions in progress */
+	__atomic_store_n(&t->ready, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&t->sent, __ATOMIC_ACQUIRE); i++)
+		tern_sleep(MS, TERN_TOKEN_NONE);
+	tern_sleep(50 * MS, TERN_TOKEN_NONE); /* X's request processed on core 0 */
+	t->x = (struct resolve_req){ .eng = M.eng[1], .ip = IP_X, .rc = -1 };
+	if (tern_submit(tern_cores_sched(M.cores, 1), resolve_fn, &t->x, NULL, &f) == 0)
+		tern_await(f, TERN_TOKEN_NONE);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Review #8: core 0's slots for X all hold resolutions in progress, so
+ * it cannot learn X from X's request; core 1 still gets X (sending it
+ * needs no slot of core 0's) and resolves it without asking. */
+static void test_unlearnt_entry_still_sent(void **state)
+{
+	struct t7 t = { 0 };
+	uint32_t h = same_hash(IP_X), ip = 0x0a020000u;
+	uint64_t deadline;
+
+	for (int i = 0; i < 8; ip++)
+		if (same_hash(ip) == h)
+			t.busy[i++] = (struct resolve_req){ .eng = M.eng[0], .ip = ip, .rc = -1 };
+	assert_int_equal(tern_task_spawn(t7_task, &t, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.cores, 0), .name = "t7",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.cores), 0);
+	deadline = now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&t.ready, __ATOMIC_ACQUIRE) && now_ns() < deadline)
+		pause_us(1000);
+	assert_true(__atomic_load_n(&t.ready, __ATOMIC_ACQUIRE));
+	peer_arp(RTE_ARP_OP_REQUEST, IP_X, &mac_x, ENG_IP, true);
+	__atomic_store_n(&t.sent, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline) {
+		peer_drain();
+		pause_us(1000);
+	}
+	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
+	fprintf(stderr, "core 1 resolves X: %ld ..:%02x\n", (long)t.x.rc, t.x.mac[5]);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(t.busy[i].rc, -1); /* still waiting: X was not learnt */
+	/* The waits end (cancelled) while t still lives. */
+	assert_int_equal(tern_cores_stop(M.cores, 2000 * MS), 0);
+	M.stopped = true;
+	assert_int_equal(t.x.rc, 0);
+	assert_memory_equal(t.x.mac, mac_x.addr_bytes, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_flood_bounded, setup_small_inbox, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_for_gone_engine_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announcer_remade_announces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlearnt_entry_still_sent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
