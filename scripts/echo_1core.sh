@@ -12,7 +12,8 @@
 #      forwarding lcore (-l C,M --main-lcore M, the main lcore only prints
 #      --stats-period 1).
 # The figure: packets received per second summed over both ports, sampled
-# once a second, the first second dropped as warm-up, median of the rest.
+# once a second (testpmd: once a stats period, 1 or 2 s; see run_b), the
+# first period dropped as warm-up, median of the next seconds - 1.
 # Runs go A, B, A, B, ...; each pair gives a ratio A/B; the job reports the
 # median and spread of the ratios. Each run also records the share of the
 # core its forwarding thread got (CPU time / wall time), which tells a
@@ -53,7 +54,8 @@ testpmd=$(command -v dpdk-testpmd || true)
 free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
 [ "${free:-0}" -gt 0 ] || { say "no free hugepages (run scripts/setup.sh as root): not measured"; exit 2; }
 [ -x "$loop" ] || { say "$loop not built (needs libjansson-dev: scripts/setup.sh)"; exit 1; }
-[ "$seconds" -ge 2 ] || { say "--seconds must be >= 2 (the first second is warm-up)"; exit 1; }
+# the first second is warm-up; one sample left would be the whole figure
+[ "$seconds" -ge 3 ] || { say "--seconds must be >= 3 (the first second is warm-up; two more are measured)"; exit 1; }
 [ "$inject" -ge 1 ] && [ "$inject" -le 512 ] || { say "--inject must be 1..512 (testpmd's --burst)"; exit 1; }
 main_lcore=$(( cpu == 0 ? 1 : 0 ))
 
@@ -78,7 +80,7 @@ run_a() {
         --size "$size" >"$tmp/out${n}A" 2>"$tmp/err${n}A" || rc=$?
     [ "$rc" -eq 0 ] && return 0
     say "run ${n}A: tern-echo-loop exited $rc"
-    tail -3 "$tmp/out${n}A" "$tmp/err${n}A" >&2
+    tail -n 3 "$tmp/out${n}A" "$tmp/err${n}A" >&2
     return 1
 }
 
@@ -99,10 +101,14 @@ worker_cpu() {
     echo "0 $(date +%s.%N)"
 }
 
-# B: testpmd for $seconds once it forwards (the first second is warm-up,
-# as for A), then SIGINT: its ordered stop and the final counters. Nothing
-# polls while it forwards: on a loaded machine this script's own processes
-# would take the core's share from it and not from A, which runs alone.
+# B: testpmd once it forwards, then SIGINT: its ordered stop and the final
+# counters. Nothing polls while it forwards: on a loaded machine this
+# script's own processes would take the core's share from it and not from
+# A, which runs alone. testpmd prints its stats at the start of its loop
+# (Rx-pps 0: nothing to rate against yet), then whenever a sleep(1) has
+# made the TSC pass one period of rte_get_timer_hz() ticks: when the hz is
+# estimated a little high, a period takes two sleeps. So it runs
+# 2 x $seconds + 0.6 s, enough for $seconds periods of 1 or 2 s.
 run_b() {
     local n=$1 prefix=tern_1c_B_$$_$1 log=$tmp/out${n}B rc=0 burst=() ready=0 cpu0
     prefixes+=("$prefix")
@@ -122,7 +128,7 @@ run_b() {
     if [ "$ready" -eq 1 ]; then
         sleep 1
         cpu0=$(worker_cpu "$pid")
-        sleep "$((seconds - 1)).6"   # its last period printed, as A's
+        sleep "$((2 * seconds - 1)).6"
         echo "$cpu0 $(worker_cpu "$pid") $(getconf CLK_TCK)" >"$tmp/cpu${n}B"
     fi
     kill -INT "$pid" 2>/dev/null
@@ -133,7 +139,8 @@ run_b() {
     kill -0 "$pid" 2>/dev/null && { say "run ${n}B: testpmd ignored SIGINT: killed"; kill -KILL "$pid"; }
     wait "$pid" || rc=$?
     pid=
-    if [ "$rc" -ne 0 ] || [ "$(busy_lines "$log")" -lt 4 ]; then
+    # a warm-up period and seconds - 1 to measure, two ports each
+    if [ "$rc" -ne 0 ] || [ "$(busy_lines "$log")" -lt $((2 * seconds)) ]; then
         say "run ${n}B: testpmd exited $rc after $(busy_lines "$log") busy port-periods (ready: $ready)"
         grep -v '^ *$' "$log" | tail -5 >&2
         return 1
@@ -149,6 +156,8 @@ for ((n = 1; n <= pairs; n++)); do
         if "run_$(tr AB ab <<<"$side")" "$n"; then
             printf '%d %s %s %s\n' "$n" "$side" "$start" "$tmp/out$n$side" >>"$tmp/runs"
         else
+            # a failed run is a problem of the job, not a run left unsaid
+            printf '%d %s %s FAILED\n' "$n" "$side" "$start" >>"$tmp/runs"
             status=1
         fi
     done
@@ -186,10 +195,15 @@ def parse_b(path):
             share = (t1 - t0) / hz / (w1 - w0)
     except (OSError, ValueError):
         pass
+    # One block a stats period of 1 or 2 s (run_b says why). The first is
+    # printed as testpmd's stats loop starts, before a packet could be
+    # counted, and says Rx-pps 0 by construction: it covers no time and
+    # is not a sample. samples[0] is then the first period, the warm-up
+    # the caller drops, as A's first second.
     samples = []
-    for block in text.split("Port statistics =")[1:]:
+    for block in text.split("Port statistics =")[2:]:
         pps = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", block)]
-        if len(pps) == 2 and sum(pps) > 0:
+        if len(pps) == 2:
             samples.append(float(sum(pps)))
     acc = text.split("Accumulated forward statistics for all ports")[-1]
     drops = {k: int(v) for k, v in re.findall(r"(RX-dropped|TX-dropped):\s+(\d+)", acc)}
@@ -199,8 +213,15 @@ def parse_b(path):
 runs, problems = [], []
 for line in open(runs_file):
     pair, side, start, path = line.split()
+    if path == "FAILED":  # exited non-zero, crashed or too few samples
+        problems.append(f"run {pair}{side}: failed (see the log): left out")
+        runs.append({"pair": int(pair), "side": side, "start": float(start),
+                     "failed": True, "rx_pps": None})
+        continue
     samples, extra = (parse_a if side == "A" else parse_b)(path)
-    steady = samples[1:]  # the first second is warm-up, on both sides
+    # the first period is warm-up, on both sides; as many samples on both
+    # (B runs longer in case its periods are 2 s)
+    steady = samples[1:int(seconds)]
     run = {"pair": int(pair), "side": side, "start": float(start),
            "samples_pps": samples, "rx_pps": statistics.median(steady) if steady else None}
     if side == "A":
