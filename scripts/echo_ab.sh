@@ -67,6 +67,23 @@ wait_ready() {
     return 1
 }
 
+# Waits at most $2 seconds for our child $1 to end, then kills it; its
+# exit status (137 when killed) is the return value. The servers' SIGTERM
+# stop and tern-gen's drain are bounded so a hang cannot hold the job.
+reap() {
+    local p=$1 i rc=0
+    for ((i = 0; i < $2 * 10; i++)); do
+        kill -0 "$p" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$p" 2>/dev/null; then
+        say "pid $p still running $2 s after its stop: killed"
+        kill -KILL "$p" 2>/dev/null
+    fi
+    wait "$p" || rc=$?
+    return "$rc"
+}
+
 # One run: side A or B, offered RATE pps; gen's summary JSON line into
 # $tmp/sum$n$side.
 run_one() {
@@ -90,7 +107,14 @@ run_one() {
     server_pid=$!
     # testpmd's memif server panics when a client is refused before its
     # port starts: start the generator only once the server serves.
-    [ -z "$mark" ] || wait_ready "$log" "$mark" || { say "run $n$side: server not ready"; tail -5 "$log" >&2; return 1; }
+    if [ -n "$mark" ] && ! wait_ready "$log" "$mark"; then
+        say "run $n$side: server not ready"
+        tail -n 5 "$log" >&2
+        kill -KILL "$server_pid" 2>/dev/null   # else the next run loses its PID
+        wait "$server_pid" 2>/dev/null
+        server_pid=
+        return 1
+    fi
     "$builddir/apps/gen/tern-gen" -l 1 --no-pci --file-prefix "$pg" -- --preset memif \
         --socket "$sock" --rate "$rate" --size "$size" --seconds "$seconds" --json \
         --stopped-file "$stopped" "${gen_extra[@]}" >"$tmp/gen$n$side.out" 2>"$tmp/gen$n$side.err" &
@@ -100,15 +124,18 @@ run_one() {
         kill -0 "$gen_pid" 2>/dev/null || break
         sleep 0.1
     done
-    kill -TERM "$server_pid" 2>/dev/null   # memif's ordered stop, as scripts/demo.sh
+    # a generator that never reported its stop is told to stop; then
+    # memif's ordered stop, as scripts/demo.sh: the server next
+    [ -e "$stopped" ] || kill -TERM "$gen_pid" 2>/dev/null
+    kill -TERM "$server_pid" 2>/dev/null
     local src=0 grc=0
-    wait "$server_pid" || src=$?
+    reap "$server_pid" 15 || src=$?
     server_pid=
-    wait "$gen_pid" || grc=$?
+    reap "$gen_pid" 15 || grc=$?
     gen_pid=
     if [ "$src" -ne 0 ] || [ "$grc" -ne 0 ]; then
         say "run $n$side: server exited $src, tern-gen $grc"
-        tail -3 "$log" "$tmp/gen$n$side.err" >&2
+        tail -n 3 "$log" "$tmp/gen$n$side.err" >&2
         return 1
     fi
     grep '"summary"' "$tmp/gen$n$side.out" >"$tmp/sum$n$side"
@@ -158,7 +185,10 @@ problems = [l.strip() for l in open(sys.argv[8]) if l.strip()]
 by = {}
 for r in runs:
     by.setdefault(r["pair"], {})[r["side"]] = r["summary"]["rx_pps"]
-ratios = [p["A"] / p["B"] for p in by.values() if "A" in p and "B" in p and p["B"] > 0]
+# complete pairs only: a side whose partner failed saw another minute of
+# this machine, and would tilt the medians and the phase
+pairs = [p for p in by.values() if "A" in p and "B" in p and p["B"] > 0]
+ratios = [p["A"] / p["B"] for p in pairs]
 res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap",
        "offered_pps": int(sys.argv[3]), "seconds": int(sys.argv[4]),
        "frame_bytes": int(sys.argv[5]), "runs": runs, "ratios": ratios,
@@ -166,8 +196,8 @@ res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap",
 if ratios:
     res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
                max_ratio=max(ratios),
-               median_a_pps=statistics.median(p["A"] for p in by.values() if "A" in p),
-               median_b_pps=statistics.median(p["B"] for p in by.values() if "B" in p))
+               median_a_pps=statistics.median(p["A"] for p in pairs),
+               median_b_pps=statistics.median(p["B"] for p in pairs))
     print("echo_ab: ratio tern-echo / testpmd 5tswap: median %.3f (min %.3f, max %.3f) over %d pairs; "
           "medians %.2f vs %.2f Mpps" % (res["median_ratio"], res["min_ratio"], res["max_ratio"],
           len(ratios), res["median_a_pps"] / 1e6, res["median_b_pps"] / 1e6), file=sys.stderr)

@@ -112,6 +112,9 @@ dut_run() {
     [ -e "$stopped" ] || kill -TERM "$dut_gen_pid" 2>/dev/null
     kill -TERM "$dut_server_pid" 2>/dev/null # memif's ordered stop: the server next
     local src=0 grc=0
+    # bounded, as tern-gen's below: a server that ignores SIGTERM is killed
+    for ((i = 0; i < 150; i++)); do kill -0 "$dut_server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$dut_server_pid" 2>/dev/null && { dut_say "run $tag: server ignored SIGTERM: killed"; kill -KILL "$dut_server_pid"; src=124; }
     wait "$dut_server_pid" || src=$?
     dut_server_pid=
     for ((i = 0; i < 150; i++)); do kill -0 "$dut_gen_pid" 2>/dev/null || break; sleep 0.1; done
