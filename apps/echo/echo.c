@@ -598,6 +598,10 @@ static int run_cores(struct echo_app *a)
 	}
 	if (rc == 0)
 		rc = tern_cores_enter(a->cores, 0);
+	/* A signal before the cores ran: the control thread stopped them
+	 * first and tern_cores_enter() says so. A clean stop, not a failure. */
+	if (rc == -ESHUTDOWN && stop_requested)
+		rc = 0;
 	stop_requested = 1; /* a failed launch stops the others too */
 	pthread_join(ctl, NULL);
 	rte_eal_mp_wait_lcore();
