@@ -8,6 +8,8 @@
         growing by --flat percent over the best so far for --patience steps)
     sweep_report.py report STEPS.jsonl --out DIR [--knee-loss PCT] [--meta JSON]
         writes DIR/sweep.json and DIR/sweep.png, prints the table and the knee
+        (the highest rate up to which every step fell short by less than
+        --knee-loss percent of what was offered)
 
 Each step line: {"step": i, "offered_pps": R, "seconds": S, "summary": {...}}
 (tern-gen's summary) or {"step": i, "offered_pps": R, "seconds": S,
@@ -71,9 +73,17 @@ def cmd_next(a):
 
 
 def knee(steps, pct):
-    """The highest offered rate whose delivery fell short by less than pct."""
-    good = [s for s in steps if "failed" not in s and s["shortfall_pct"] < pct]
-    return max(good, key=lambda s: s["offered_pps"]) if good else None
+    """The last step of the leading run of steps (in offered order) whose
+    delivery fell short by less than pct: the highest rate up to which the
+    DUT kept up. A later step that happens to pass again (a lucky second
+    on a shared machine) is not the knee when a lower rate fell short or
+    failed."""
+    last = None
+    for s in sorted(steps, key=lambda s: s["offered_pps"]):
+        if "failed" in s or s["shortfall_pct"] >= pct:
+            break
+        last = s
+    return last
 
 
 def fmt_rate(v):
@@ -144,11 +154,13 @@ def cmd_report(a):
     print(table(steps))
     k = res["knee"]
     if k:
-        print("knee: %s pps offered, %s delivered (highest rate short by less than %g%%); "
+        print("knee: %s pps offered, %s delivered (every rate up to it short by less "
+              "than %g%%); "
               "p99 %.1f us" % (fmt_rate(k["offered_pps"]), fmt_rate(k["delivered_pps"]),
                                a.knee_loss, k["latency_ns"]["p99"] / 1e3))
     else:
-        print("knee: none: every step fell short by %g%% or more" % a.knee_loss)
+        print("knee: none: the lowest rate already fell short by %g%% or more, or failed"
+              % a.knee_loss)
     if ok:
         print("max delivered: %s pps" % fmt_rate(res["max_delivered_pps"]))
     with open(a.out + "/sweep.json", "w") as f:

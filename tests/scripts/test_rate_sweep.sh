@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/rate_sweep.sh, short: 3 steps of 1 s against tern-echo over
 # memif. Checks the early-stop rule on made-up steps first, then the run:
-# every step present with its offered rate in order, delivered <= sent <=
-# offered, latency percentiles ordered, the knee the highest rate within
+# the knee on made-up steps, then the run: every step present with its
+# offered rate in order, delivered <= sent <= offered, latency percentiles
+# ordered, the knee the end of the leading run of steps within
 # --knee-loss, a PNG plot, and nothing of the run's left behind.
 #
 #   tests/scripts/test_rate_sweep.sh SOURCE_ROOT BUILD_ROOT
@@ -31,6 +32,20 @@ step() { printf '{"step":%d,"offered_pps":%d,"seconds":1,"summary":{"seconds":1.
     || fail "50% loss should stop: $("$py" "$src/scripts/sweep_report.py" next "$tmp/loss.jsonl")"
 "$py" "$src/scripts/sweep_report.py" next "$tmp/flat.jsonl" | grep -q '^stop: delivered throughput' \
     || fail "two flat steps should stop: $("$py" "$src/scripts/sweep_report.py" next "$tmp/flat.jsonl")"
+
+# The knee, on steps whose outcome is known: 1k and 4k kept up, 2k fell
+# 5% short; the knee is 1k, the end of the leading run, not 4k.
+meta='{"dut": "tern", "frame_bytes": 64, "flows": 1, "seconds_per_step": 1}'
+{ step 1 1000 1000 1000 0; step 2 2000 2000 1900 5; step 3 4000 4000 4000 0; } >"$tmp/knee.jsonl"
+"$py" "$src/scripts/sweep_report.py" report "$tmp/knee.jsonl" --out "$tmp" --meta "$meta" >"$tmp/knee.txt" \
+    || fail "report on made-up steps: $(cat "$tmp/knee.txt")"
+"$py" -c 'import json, sys; k = json.load(open(sys.argv[1]))["knee"]; sys.exit(k is None or k["offered_pps"] != 1000)' \
+    "$tmp/sweep.json" || fail "knee above a step that fell short: $(grep knee: "$tmp/knee.txt")"
+{ step 1 1000 1000 900 10; step 2 2000 2000 2000 0; } >"$tmp/knee0.jsonl"
+"$py" "$src/scripts/sweep_report.py" report "$tmp/knee0.jsonl" --out "$tmp" --meta "$meta" >"$tmp/knee.txt" \
+    || fail "report on made-up steps: $(cat "$tmp/knee.txt")"
+"$py" -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["knee"] is not None)' \
+    "$tmp/sweep.json" || fail "a knee although the first step fell short: $(grep knee: "$tmp/knee.txt")"
 
 # The run, in the background so its PID names its DPDK prefixes.
 rates=10000,20000,40000
@@ -64,12 +79,16 @@ for s in steps:
     v = [lat[k] for k in ("min", "p50", "p90", "p99", "p99.9", "max")]
     assert all(a <= b for a, b in zip(v, v[1:])) and v[0] > 0, "step %d percentiles %s" % (s["step"], v)
     assert lat["n"] == s["delivered"], "step %d: %d latencies for %d echoes" % (s["step"], lat["n"], s["delivered"])
-ok = [s for s in steps if s["shortfall_pct"] < res["knee_loss_pct"]]
+lead = []  # the leading run of steps within the limit
+for s in steps:
+    if s["shortfall_pct"] >= res["knee_loss_pct"]:
+        break
+    lead.append(s)
 k = res["knee"]
-if ok:
-    assert k and k["offered_pps"] == max(s["offered_pps"] for s in ok), "knee %s" % k
+if lead:
+    assert k and k["offered_pps"] == lead[-1]["offered_pps"], "knee %s" % k
 else:
-    assert k is None, "a knee where no step was within the limit"
+    assert k is None, "a knee although the first step was not within the limit"
 assert res["max_delivered_pps"] == max(s["delivered_pps"] for s in steps)
 assert res["dut"] == "tern" and res["frame_bytes"] == 64 and res["seconds_per_step"] == 1
 png = open(out + "/sweep.png", "rb").read()
