@@ -303,11 +303,6 @@ static void test_group_rejects_other_ip(void **state)
 #define RSS_WORKERS 16
 #define RSS_REMOTE 0x0a000063u
 
-static uint64_t median3(uint64_t a, uint64_t b, uint64_t c)
-{
-	return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
-}
-
 /* One hash per ephemeral port, what one port-0 bind may cost at most. */
 static uint64_t time_span_hashes(struct tern_port *port)
 {
@@ -334,7 +329,7 @@ static void test_bind_remote_one_pass(void **state)
 	struct tern_engine *eng = NULL;
 	struct tern_udp_sock **socks = calloc(16384, sizeof(*socks));
 	uint32_t ours = 0, bound = 0;
-	uint64_t tb[3], th[3];
+	uint64_t tb = UINT64_MAX, th = UINT64_MAX;
 	int rc;
 
 	assert_non_null(socks);
@@ -354,20 +349,21 @@ static void test_bind_remote_one_pass(void **state)
 	}
 	assert_int_equal(rc, -EADDRNOTAVAIL);
 	assert_int_equal(bound, ours);
-	for (int i = 0; i < 3; i++) {
+	/* Interleaved, the fastest of 5 each: a preempted run only adds. */
+	for (int i = 0; i < 5; i++) {
 		uint64_t t0 = now_ns();
 
 		assert_int_equal(tern_udp_bind(eng, 0, &o, &(struct tern_udp_sock *){ 0 }),
 				 -EADDRNOTAVAIL);
-		tb[i] = now_ns() - t0;
-		th[i] = time_span_hashes(b);
+		tb = RTE_MIN(tb, now_ns() - t0);
+		th = RTE_MIN(th, time_span_hashes(b));
 	}
 	fprintf(stderr, "%u of 16384 ports hash to worker 3; a failing bind %lu us, "
-		"16384 hashes %lu us (medians of 3)\n", ours,
-		(unsigned long)median3(tb[0], tb[1], tb[2]) / 1000,
-		(unsigned long)median3(th[0], th[1], th[2]) / 1000);
-	/* One pass costs about the hashes; the old walk ~RSS_WORKERS times more. */
-	assert_true(median3(tb[0], tb[1], tb[2]) < 4 * median3(th[0], th[1], th[2]));
+		"16384 hashes %lu us (fastest of 5)\n", ours, (unsigned long)tb / 1000,
+		(unsigned long)th / 1000);
+	/* One pass costs about the hashes; the old walk ~RSS_WORKERS times
+	 * more (39x measured in a debug build). */
+	assert_true(tb < 8 * th);
 	for (uint32_t i = 0; i < bound; i++)
 		assert_int_equal(tern_udp_close(socks[i]), 0);
 	free(socks);
