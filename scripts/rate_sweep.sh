@@ -4,8 +4,8 @@
 # and records per step the offered, sent and delivered packets/s, the loss
 # and the latency percentiles (p50, p99, p99.9, max). Writes DIR/sweep.json
 # and DIR/sweep.png (throughput and latency against offered load), prints a
-# table and the knee: the highest offered rate delivered within
-# --knee-loss percent.
+# table and the knee: the last rate of the leading run of steps, each
+# delivering within --knee-loss percent of what was offered.
 #
 #   scripts/rate_sweep.sh [--dut tern|testpmd] [--rates R1,R2,...]
 #       [--start PPS] [--factor F] [--max PPS] [--max-steps N] [--seconds S]
