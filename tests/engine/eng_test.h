@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,44 @@ static inline struct tern_eal *eng_test_eal(const char *name)
 	if (tern_eal_create(1, argv, &(struct tern_eal_opts){ .file_prefix = prefix }, &eal) < 0)
 		return NULL;
 	return eal;
+}
+
+/* The EAL and a pool for a test group of @p workers per port (two ports);
+ * *mp is the pool's mempool for frame builders. 0 or -1. */
+static inline int eng_test_pool_up(const char *name, uint16_t workers, uint32_t extra,
+				   struct tern_eal **eal, struct tern_mbuf_pool **pool,
+				   struct rte_mempool **mp)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = workers,
+					   .rx_desc = 256, .tx_desc = 256, .extra = extra };
+
+	*eal = eng_test_eal(name);
+	if (*eal == NULL || tern_mbuf_pool_create(&pc, pool) < 0)
+		return -1;
+	*mp = tern_mbuf_pool_mempool(*pool);
+	return 0;
+}
+
+/* Undoes eng_test_pool_up(): the pool (every mbuf back), then the EAL. */
+static inline int eng_test_pool_down(struct tern_eal *eal, struct tern_mbuf_pool *pool)
+{
+	int rc = tern_mbuf_pool_destroy(pool);
+
+	return tern_eal_destroy(eal) ?: rc;
+}
+
+/* Monotonic wall time for the tests that run real-clock cores. */
+static inline uint64_t eng_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void eng_pause_us(unsigned us)
+{
+	nanosleep(&(struct timespec){ 0, us * 1000L }, NULL);
 }
 
 /* Runs the core until idle (bounded). */

@@ -15,21 +15,12 @@ static struct eng_fix F;
 
 static int group_setup(void **state)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1,
-					   .rx_desc = 256, .tx_desc = 256, .extra = 512 };
-
-	eal = eng_test_eal("engine");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
-		return -1;
-	F.mp = tern_mbuf_pool_mempool(pool);
-	return 0;
+	return eng_test_pool_up("engine", 1, 512, &eal, &pool, &F.mp);
 }
 
 static int group_teardown(void **state)
 {
-	int rc = tern_mbuf_pool_destroy(pool);
-
-	return tern_eal_destroy(eal) ?: rc;
+	return eng_test_pool_down(eal, pool);
 }
 
 /* A fresh ring pair, core and engine; the gratuitous ARP is checked and

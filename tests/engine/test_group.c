@@ -7,8 +7,6 @@
  * a group refuses an engine with another address. Two cores on a ring
  * pair of two workers, as tests/engine/test_multicore.c.
  */
-#include <time.h>
-
 #include <tern/cores.h>
 
 #include "eng_test.h"
@@ -28,36 +26,14 @@ static struct {
 	bool stopped;
 } M;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pause_us(unsigned us)
-{
-	nanosleep(&(struct timespec){ 0, us * 1000L }, NULL);
-}
-
 static int group_setup(void **state)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = NCORES,
-					   .rx_desc = 256, .tx_desc = 256, .extra = 4096 };
-
-	eal = eng_test_eal("group");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
-		return -1;
-	M.p.mp = tern_mbuf_pool_mempool(pool);
-	return 0;
+	return eng_test_pool_up("group", NCORES, 4096, &eal, &pool, &M.p.mp);
 }
 
 static int group_teardown(void **state)
 {
-	int rc = tern_mbuf_pool_destroy(pool);
-
-	return tern_eal_destroy(eal) ?: rc;
+	return eng_test_pool_down(eal, pool);
 }
 
 static int mk(uint32_t ip1)
@@ -213,9 +189,9 @@ static void test_eexist_keeps_sibling_core(void **state)
 		.sched = tern_cores_sched(M.cores, 0), .name = "t1",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	deadline = now_ns() + 5000 * MS;
-	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(1000);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(1000);
 	assert_true(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
 	fprintf(stderr, "stats_rc %ld rounds %d; core0 sync sent %lu failed %lu; "
 		"core1 recv %lu failed %lu\n", (long)r.stats_rc, r.rounds,
@@ -265,9 +241,9 @@ static void test_gratuitous_move_reaches_siblings(void **state)
 		.sched = tern_cores_sched(M.cores, 0), .name = "t2",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	deadline = now_ns() + 5000 * MS;
-	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(1000);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(1000);
 	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
 	fprintf(stderr, "core0 %ld -> ..:%02x, core1 %ld -> ..:%02x\n", (long)t.r0.rc,
 		t.r0.mac[5], (long)t.r1.rc, t.r1.mac[5]);
@@ -306,14 +282,14 @@ static void test_group_rejects_other_ip(void **state)
 /* One hash per ephemeral port, what one port-0 bind may cost at most. */
 static uint64_t time_span_hashes(struct tern_port *port)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = eng_now_ns();
 	uint32_t acc = 0;
 
 	for (uint32_t p = 49152; p <= 65535; p++)
 		acc += tern_port_rss_worker(port, tern_port_rss_hash_v4(port, RSS_REMOTE, ENG_IP,
 									 53, (uint16_t)p));
 	__asm__ volatile("" : : "r"(acc));
-	return now_ns() - t0;
+	return eng_now_ns() - t0;
 }
 
 /* With a remote, a port-0 bind takes the ports whose answers hash to its
@@ -351,11 +327,11 @@ static void test_bind_remote_one_pass(void **state)
 	assert_int_equal(bound, ours);
 	/* Interleaved, the fastest of 5 each: a preempted run only adds. */
 	for (int i = 0; i < 5; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = eng_now_ns();
 
 		assert_int_equal(tern_udp_bind(eng, 0, &o, &(struct tern_udp_sock *){ 0 }),
 				 -EADDRNOTAVAIL);
-		tb = RTE_MIN(tb, now_ns() - t0);
+		tb = RTE_MIN(tb, eng_now_ns() - t0);
 		th = RTE_MIN(th, time_span_hashes(b));
 	}
 	fprintf(stderr, "%u of 16384 ports hash to worker 3; a failing bind %lu us, "
@@ -387,10 +363,10 @@ struct t4 {
 static intptr_t hold_task(void *arg)
 {
 	struct t4 *t = arg;
-	uint64_t deadline = now_ns() + 5000 * MS;
+	uint64_t deadline = eng_now_ns() + 5000 * MS;
 
-	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(100);
+	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(100);
 	return 0;
 }
 
@@ -449,9 +425,9 @@ static void test_arp_flood_bounded(void **state)
 		.sched = tern_cores_sched(M.cores, 0), .name = "t4",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	t0 = now_ns();
+	t0 = eng_now_ns();
 	deadline = t0 + 5000 * MS;
-	while (i < FLOOD && now_ns() < deadline) {
+	while (i < FLOOD && eng_now_ns() < deadline) {
 		struct rte_ether_addr sha = {{ 0x02, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i }};
 		struct rte_mbuf *r;
 		struct rte_arp_hdr *a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
@@ -468,20 +444,20 @@ static void test_arp_flood_bounded(void **state)
 		a->arp_data.arp_sha = sha;
 		a->arp_data.arp_sip = rte_cpu_to_be_32(0x0a010000u + i);
 		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-		while (tern_port_tx_burst(M.p.peer, 0, &r, 1) == 0 && now_ns() < deadline)
-			pause_us(50); /* the ring is full: let core 0 catch up */
+		while (tern_port_tx_burst(M.p.peer, 0, &r, 1) == 0 && eng_now_ns() < deadline)
+			eng_pause_us(50); /* the ring is full: let core 0 catch up */
 		i++;
 		n = peer_rx(pkts, 64); /* our replies */
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
 	assert_int_equal(i, FLOOD);
-	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline) {
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline) {
 		uint16_t n = peer_rx(pkts, 64);
 
 		rte_pktmbuf_free_bulk(pkts, n);
-		pause_us(100);
+		eng_pause_us(100);
 	}
-	elapsed = now_ns() - t0;
+	elapsed = eng_now_ns() - t0;
 	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
 	sent = t.per[0].arp_sync_sent;
 	/* Default bucket: 32 back to back, 1000 per second. */
@@ -515,11 +491,11 @@ struct t5 {
 static intptr_t hold5_task(void *arg)
 {
 	struct t5 *t = arg;
-	uint64_t deadline = now_ns() + 5000 * MS;
+	uint64_t deadline = eng_now_ns() + 5000 * MS;
 
 	__atomic_store_n(&t->started, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(100);
+	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(100);
 	t->destroy_rc = tern_engine_destroy(M.eng[1]);
 	M.eng[1] = NULL;
 	__atomic_store_n(&t->destroyed, 1, __ATOMIC_RELEASE);
@@ -568,9 +544,9 @@ static void test_entry_for_gone_engine_counted(void **state)
 		.sched = tern_cores_sched(M.cores, 0), .name = "t5",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	deadline = now_ns() + 8000 * MS;
-	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(1000);
+	deadline = eng_now_ns() + 8000 * MS;
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(1000);
 	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
 	fprintf(stderr, "destroy %d create %d stats %ld; core0 sent %lu; worker 1 recv %lu "
 		"dropped %lu\n", t.destroy_rc, t.create_rc, (long)t.stats_rc,
@@ -672,15 +648,15 @@ static void test_unlearnt_entry_still_sent(void **state)
 		.sched = tern_cores_sched(M.cores, 0), .name = "t7",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	deadline = now_ns() + 5000 * MS;
-	while (!__atomic_load_n(&t.ready, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(1000);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&t.ready, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(1000);
 	assert_true(__atomic_load_n(&t.ready, __ATOMIC_ACQUIRE));
 	peer_arp(RTE_ARP_OP_REQUEST, IP_X, &mac_x, ENG_IP, true);
 	__atomic_store_n(&t.sent, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && now_ns() < deadline) {
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline) {
 		peer_drain();
-		pause_us(1000);
+		eng_pause_us(1000);
 	}
 	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
 	fprintf(stderr, "core 1 resolves X: %ld ..:%02x\n", (long)t.x.rc, t.x.mac[5]);

@@ -18,8 +18,6 @@
  * Every test checks the conservation law per engine and summed, and ends
  * with every mbuf back in the pool and no task or record left.
  */
-#include <time.h>
-
 #include <tern/cores.h>
 
 #include "eng_test.h"
@@ -53,36 +51,14 @@ static struct {
 	bool stopped;
 } M;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pause_us(unsigned us)
-{
-	nanosleep(&(struct timespec){ 0, us * 1000L }, NULL);
-}
-
 static int group_setup(void **state)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = NCORES,
-					   .rx_desc = 256, .tx_desc = 256, .extra = 1024 };
-
-	eal = eng_test_eal("multicore");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
-		return -1;
-	M.p.mp = tern_mbuf_pool_mempool(pool);
-	return 0;
+	return eng_test_pool_up("multicore", NCORES, 1024, &eal, &pool, &M.p.mp);
 }
 
 static int group_teardown(void **state)
 {
-	int rc = tern_mbuf_pool_destroy(pool);
-
-	return tern_eal_destroy(eal) ?: rc;
+	return eng_test_pool_down(eal, pool);
 }
 
 /* The worker a datagram from the peer to us belongs to. */
@@ -277,8 +253,8 @@ static void test_flows_served_on_their_worker(void **state)
 		want[flow_worker(1000 + f, ECHO_PORT)] += PER_FLOW;
 	/* Both workers own some of the flows, or the test proves nothing. */
 	assert_true(want[0] > 0 && want[1] > 0);
-	deadline = now_ns() + 5000 * MS;
-	while (got < NFLOWS * PER_FLOW && now_ns() < deadline) {
+	deadline = eng_now_ns() + 5000 * MS;
+	while (got < NFLOWS * PER_FLOW && eng_now_ns() < deadline) {
 		uint16_t n;
 
 		/* A round of every flow while the rings (255 each) have room. */
@@ -290,7 +266,7 @@ static void test_flows_served_on_their_worker(void **state)
 			got += peer_check_echo(pkts[i], got_flow);
 		rte_pktmbuf_free_bulk(pkts, n);
 		if (n == 0)
-			pause_us(100);
+			eng_pause_us(100);
 	}
 	assert_int_equal(got, NFLOWS * PER_FLOW);
 	for (int f = 0; f < NFLOWS; f++)
@@ -407,15 +383,15 @@ static void test_arp_learnt_on_one_core_completes_on_another(void **state)
 		.sched = tern_cores_sched(M.cores, 1), .name = "client",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	deadline = now_ns() + 5000 * MS;
-	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && now_ns() < deadline) {
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline) {
 		uint16_t n = peer_rx(pkts, 32);
 
 		for (uint16_t i = 0; i < n; i++)
 			requests += peer_serve(pkts[i], sport, &answered);
 		rte_pktmbuf_free_bulk(pkts, n);
 		if (n == 0)
-			pause_us(100);
+			eng_pause_us(100);
 	}
 	assert_true(__atomic_load_n(&c.done, __ATOMIC_ACQUIRE));
 	assert_int_equal(c.send_rc, 0);
@@ -516,9 +492,9 @@ static void test_static_entries_reach_siblings(void **state)
 		.sched = tern_cores_sched(M.cores, 0), .name = "static",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.cores), 0);
-	deadline = now_ns() + 5000 * MS;
-	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && now_ns() < deadline)
-		pause_us(1000);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(1000);
 	assert_true(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
 	assert_int_equal(r.stats_rc, NCORES);
 	assert_true(r.rounds < 1000);
