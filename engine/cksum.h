@@ -76,8 +76,10 @@ static inline uint64_t eng_sum(const void *p, uint32_t len, uint64_t sum)
 		sum = eng_add_c(sum, h);
 		b += 2;
 	}
+	/* the first byte in memory is the low-order one: little-endian only
+	 * (x86-64 and AArch64 Linux; asserted below) */
 	if (len & 1)
-		sum = eng_add_c(sum, *b); /* the low byte: first in memory */
+		sum = eng_add_c(sum, *b);
 	return sum;
 }
 
@@ -156,5 +158,8 @@ static inline uint16_t eng_udp_cksum(const struct rte_ipv4_hdr *ip, const void *
 
 	return c == 0 ? 0xffff : c;
 }
+
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,
+	       "eng_sum() adds an odd last byte as the low-order one");
 
 #endif

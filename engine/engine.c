@@ -117,13 +117,9 @@ static void eng_conf_apply(struct tern_engine *eng, const struct tern_engine_con
 	eng->arp_timeout_ns = DEFAULT(c->arp_timeout_ms, 3000) * MS;
 	eng->arp_retry_ns = DEFAULT(c->arp_retry_ms, 1000) * MS;
 	eng->arp_ttl_ns = DEFAULT(c->arp_ttl_ms, 60000) * MS;
-	eng->icmp_rate = DEFAULT(c->icmp_rate, 100);
-	eng->icmp_burst = DEFAULT(c->icmp_burst, 10);
-	/* The bucket starts full: credit for icmp_burst messages. */
-	eng->icmp_tokens_ns = eng->icmp_burst * (1000 * MS / eng->icmp_rate);
-	eng->arp_sync_rate = DEFAULT(c->arp_sync_rate, 1000);
-	eng->arp_sync_burst = DEFAULT(c->arp_sync_burst, 32);
-	eng->arp_sync_tokens_ns = eng->arp_sync_burst * (1000 * MS / eng->arp_sync_rate);
+	eng_bucket_init(&eng->icmp_bucket, DEFAULT(c->icmp_rate, 100), DEFAULT(c->icmp_burst, 10));
+	eng_bucket_init(&eng->sync_bucket, DEFAULT(c->arp_sync_rate, 1000),
+			DEFAULT(c->arp_sync_burst, 32));
 	for (int i = 0; i < ENG_ARP_SLOTS; i++)
 		eng_waitlist_init(&eng->arp.e[i].waiters);
 }

@@ -117,6 +117,38 @@ struct tern_engine_group {
 	struct eng_member *m;
 };
 
+/*
+ * A token bucket: burst sends back to back, then rate per second. Credit is
+ * kept in nanoseconds, so refilling needs no division per send. Starts full.
+ */
+struct eng_bucket {
+	uint64_t cost_ns;         /* one send: 1 s / rate */
+	uint64_t cap_ns;          /* burst sends */
+	uint64_t tokens_ns;
+	uint64_t last_ns;
+};
+
+static inline void eng_bucket_init(struct eng_bucket *b, uint64_t rate, uint64_t burst)
+{
+	b->cost_ns = UINT64_C(1000000000) / rate;
+	b->cap_ns = burst * b->cost_ns;
+	b->tokens_ns = b->cap_ns;
+	b->last_ns = 0;
+}
+
+/* True, and one send's credit taken, when the bucket has it at now_ns. */
+static inline bool eng_bucket_take(struct eng_bucket *b, uint64_t now_ns)
+{
+	b->tokens_ns += now_ns - b->last_ns;
+	b->last_ns = now_ns;
+	if (b->tokens_ns > b->cap_ns)
+		b->tokens_ns = b->cap_ns;
+	if (b->tokens_ns < b->cost_ns)
+		return false;
+	b->tokens_ns -= b->cost_ns;
+	return true;
+}
+
 /* ------------------------------------------------------------- engine */
 
 struct tern_engine {
@@ -141,12 +173,8 @@ struct tern_engine {
 	int poller_id;
 	uint32_t sock_queue;
 	uint64_t arp_timeout_ns, arp_retry_ns, arp_ttl_ns;
-	uint64_t icmp_rate, icmp_burst;
-	uint64_t icmp_tokens_ns;  /* token bucket, in ns of credit */
-	uint64_t icmp_last_ns;
-	uint64_t arp_sync_rate, arp_sync_burst;
-	uint64_t arp_sync_tokens_ns; /* token bucket, as icmp's (group.c) */
-	uint64_t arp_sync_last_ns;
+	struct eng_bucket icmp_bucket;  /* ICMP errors (icmp.c) */
+	struct eng_bucket sync_bucket;  /* entries sent to the siblings (group.c) */
 
 	struct eng_arp arp;
 	struct rte_ip_frag_tbl *frag;  /* IPv4 reassembly (ipv4_frag.c) */
@@ -213,7 +241,6 @@ void eng_icmp_port_unreach(struct tern_engine *eng, struct rte_mbuf *m,
 			   struct rte_ipv4_hdr *ip);
 void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		bool bcast);
-void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m);
 void eng_udp_close_all(struct tern_engine *eng);
 void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d);
 

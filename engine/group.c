@@ -21,8 +21,6 @@
 
 #include "engine_internal.h"
 
-#define ENG_NS_PER_S UINT64_C(1000000000)
-
 int tern_engine_group_create(struct tern_port *port, struct tern_engine_group **out)
 {
 	struct tern_engine_group *g;
@@ -64,10 +62,7 @@ int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g)
 	struct eng_member *mb = &g->m[eng->worker];
 	struct tern_sched *none = NULL;
 
-	if (g->port != eng->port) {
-		tern_log(TERN_LOG_ERR, "engine: the group serves another port");
-		return -EINVAL;
-	}
+	/* The group's port was checked with the rest of the conf. */
 	for (uint16_t w = 0; w < g->n; w++) {
 		struct tern_engine *o = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
 
@@ -235,17 +230,7 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
  */
 static bool sync_allow(struct tern_engine *eng)
 {
-	uint64_t cost = ENG_NS_PER_S / eng->arp_sync_rate;
-	uint64_t cap = eng->arp_sync_burst * cost;
-
-	eng->arp_sync_tokens_ns += eng->now_ns - eng->arp_sync_last_ns;
-	eng->arp_sync_last_ns = eng->now_ns;
-	if (eng->arp_sync_tokens_ns > cap)
-		eng->arp_sync_tokens_ns = cap;
-	if (eng->arp_sync_tokens_ns < cost)
-		return false;
-	eng->arp_sync_tokens_ns -= cost;
-	return true;
+	return eng_bucket_take(&eng->sync_bucket, eng->now_ns);
 }
 
 /* An entry input taught us, sent to the siblings within the rate; over
@@ -282,8 +267,12 @@ static intptr_t stats_copy(void *arg)
 {
 	struct stats_req *r = arg;
 	struct tern_engine *eng = __atomic_load_n(&r->g->m[r->w].eng, __ATOMIC_ACQUIRE);
+	struct tern_sched *self = tern_sched_current();
 
-	if (eng == NULL)
+	/* On a core, only that core's engine: the slot may have been given
+	 * to an engine of another core since the request was sent. */
+	if (eng == NULL || (self != NULL &&
+			    __atomic_load_n(&r->g->m[r->w].sched, __ATOMIC_ACQUIRE) != self))
 		return 0;
 	tern_engine_stats(eng, r->out);
 	return 1;

@@ -10,8 +10,6 @@
 #include "cksum.h"
 #include "engine_internal.h"
 
-#define ENG_NS_PER_S UINT64_C(1000000000)
-
 /* Answers an echo request with the same mbuf: addresses swap, type 0. */
 static void icmp_echo_reply(struct tern_engine *eng, struct rte_mbuf *m,
 			    struct rte_ipv4_hdr *ip, struct rte_icmp_hdr *ic, uint16_t len)
@@ -62,23 +60,13 @@ type:
 	ENG_DROP(eng, m, icmp_type);
 }
 
-/* Token bucket of icmp_burst messages refilled at icmp_rate per second;
- * credit is kept in nanoseconds so refilling needs no division per byte. */
+/* icmp_burst errors back to back, then icmp_rate per second. */
 static bool icmp_allow(struct tern_engine *eng)
 {
-	uint64_t cost = ENG_NS_PER_S / eng->icmp_rate;
-	uint64_t cap = eng->icmp_burst * cost;
-
-	eng->icmp_tokens_ns += eng->now_ns - eng->icmp_last_ns;
-	eng->icmp_last_ns = eng->now_ns;
-	if (eng->icmp_tokens_ns > cap)
-		eng->icmp_tokens_ns = cap;
-	if (eng->icmp_tokens_ns < cost) {
-		eng->st.icmp_rate_limited++;
-		return false;
-	}
-	eng->icmp_tokens_ns -= cost;
-	return true;
+	if (eng_bucket_take(&eng->icmp_bucket, eng->now_ns))
+		return true;
+	eng->st.icmp_rate_limited++;
+	return false;
 }
 
 /*

@@ -52,11 +52,6 @@ static inline void udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s,
 		eng_wake_one(&s->waiters, 0);
 }
 
-void eng_udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s, struct rte_mbuf *m)
-{
-	udp_deliver(eng, s, m);
-}
-
 void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		bool bcast)
 {

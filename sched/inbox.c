@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <string.h>
 
 #include "inbox.h"
 #include "sched_internal.h"
@@ -11,7 +12,9 @@ int tern__inbox_init(struct tern__inbox *q, uint32_t size, int node)
 	q->slots = tern__mem_alloc(sizeof(*q->slots) * size, node);
 	if (!q->slots)
 		return -ENOMEM;
-	/* Zeroed: seq 0 never equals pos + 1 for a slot's first position. */
+	/* seq 0 never equals pos + 1 for a slot's first position. The pages
+	 * come zeroed; cleared anyway, so no allocator change can break it. */
+	memset(q->slots, 0, sizeof(*q->slots) * size);
 	q->mask = q->cmask = size - 1;
 	q->cslots = q->slots;
 	q->head = q->tail = q->head_seen = 0;
