@@ -62,7 +62,21 @@ int eng_group_join(struct tern_engine *eng, struct tern_engine_group *g)
 	struct eng_member *mb = &g->m[eng->worker];
 	struct tern_sched *none = NULL;
 
-	/* The group's port was checked with the rest of the conf. */
+	/* The group's port was checked with the rest of the conf. Entries
+	 * travel by tern_submit, which only a core of one tern_cores group
+	 * can use towards another: refused here, not per packet later. */
+	if (g->n > 1 && tern_sched_cores(eng->sched) == NULL) {
+		tern_log(TERN_LOG_ERR, "engine: a group's engines run on cores of one tern_cores group");
+		return -EINVAL;
+	}
+	for (uint16_t w = 0; w < g->n; w++) {
+		struct tern_engine *o = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
+
+		if (o != NULL && tern_sched_cores(o->sched) != tern_sched_cores(eng->sched)) {
+			tern_log(TERN_LOG_ERR, "engine: a group's engines run on cores of one tern_cores group");
+			return -EINVAL;
+		}
+	}
 	for (uint16_t w = 0; w < g->n; w++) {
 		struct tern_engine *o = __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE);
 

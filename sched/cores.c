@@ -671,6 +671,11 @@ void tern_cores_destroy(struct tern_cores *c)
 	free(c);
 }
 
+struct tern_cores *tern_sched_cores(const struct tern_sched *s)
+{
+	return s != NULL ? s->group : NULL;
+}
+
 int tern_core_index(void)
 {
 	struct tern_sched *s = tern__tls_sched;

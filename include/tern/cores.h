@@ -118,6 +118,14 @@ int tern_core_telemetry_id(const struct tern_sched *s);
 int tern_core_index(void);
 
 /**
+ * The group @p s is a core of: tern_cores_sched(c, i) gives c back; NULL
+ * when @p s was made alone (tern_sched_create) or is NULL. Callable from
+ * any thread; the group is fixed for the life of the core. Nothing is
+ * owned by the caller.
+ */
+struct tern_cores *tern_sched_cores(const struct tern_sched *s);
+
+/**
  * The calling core's shutdown token: cancelled by tern_cores_stop().
  * TERN_TOKEN_NONE outside a group's core.
  */

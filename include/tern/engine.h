@@ -169,11 +169,12 @@ static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s
  * made sends it (one per port, not one per core).
  * With conf->group, the engine joins it as the engine of conf->worker; its
  * core (conf->sched) must then be a core of the tern_cores group that runs
- * the siblings, or entries cannot travel (counted in arp_sync_failed).
+ * the siblings (entries travel by tern_submit); create refuses otherwise.
  * @return 0 with *out set; -EINVAL: NULL conf/port/pool/out, ip 0, worker
  *   past the port's workers, sock_queue above 2^20, a group of another
- *   port, or a group whose engines have another IP or MAC (a group is one
- *   host: one address, one MAC); -EEXIST: the group has an engine for this worker already;
+ *   port, a group whose engines have another IP or MAC (a group is one
+ *   host: one address, one MAC), or, in a group of several workers, a
+ *   core made alone or of another tern_cores group; -EEXIST: the group has an engine for this worker already;
  *   -EPERM: no sched and the thread runs no core;
  *   -EXDEV / -ENOSPC: from tern_sched_add_poller(); -ENOMEM (also: the
  *   fragment table could not be made).

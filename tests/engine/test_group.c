@@ -274,6 +274,34 @@ static void test_group_rejects_other_ip(void **state)
 	assert_int_equal(rc, -EINVAL);
 }
 
+/* Entries travel by tern_submit between cores of one tern_cores group: a
+ * core made alone, or of another group, is refused at create instead of
+ * failing (and logging) at every entry later. */
+static void test_group_rejects_core_outside(void **state)
+{
+	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
+				       .ip = ENG_IP, .group = M.g };
+	struct tern_cores *other_cores;
+	struct tern_sched *alone;
+	struct tern_engine *e = NULL;
+
+	assert_int_equal(tern_engine_destroy(M.eng[1]), 0);
+	M.eng[1] = NULL;
+	assert_int_equal(tern_sched_create(&(struct tern_sched_opts){ .name = "alone" }, &alone), 0);
+	assert_null(tern_sched_cores(alone));
+	ec.sched = alone;
+	assert_int_equal(tern_engine_create(&ec, &e), -EINVAL);
+	assert_int_equal(tern_cores_create(&(struct tern_cores_opts){ .n = 1, .no_pin = true },
+					   &other_cores), 0);
+	assert_ptr_equal(tern_sched_cores(tern_cores_sched(other_cores, 0)), other_cores);
+	ec.sched = tern_cores_sched(other_cores, 0);
+	assert_int_equal(tern_engine_create(&ec, &e), -EINVAL);
+	ec.sched = tern_cores_sched(M.cores, 1); /* the group's own: accepted */
+	assert_int_equal(tern_engine_create(&ec, &M.eng[1]), 0);
+	tern_cores_destroy(other_cores);
+	tern_sched_destroy(alone);
+}
+
 /* ------------------------------------------ port-0 binds with a remote */
 
 #define RSS_WORKERS 16
@@ -676,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gratuitous_move_reaches_siblings, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_group_rejects_other_ip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_rejects_core_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_remote_one_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_flood_bounded, setup_small_inbox, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_for_gone_engine_counted, setup, teardown),
