@@ -7,28 +7,21 @@
  * a group refuses an engine with another address. Two cores on a ring
  * pair of two workers, as tests/engine/test_multicore.c.
  */
-#include <tern/cores.h>
+#include "grp_test.h"
 
-#include "eng_test.h"
-
-#define NCORES 2
+#define NCORES GRP_CORES
 #define MS (UINT64_C(1000000))
 
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 
 static struct {
-	struct eng_fix p;
-	struct tern_cores *cores;
-	struct tern_engine_group *g;
-	struct tern_engine *eng[NCORES];
-	uint32_t inbox;
-	bool stopped;
+	struct grp_fix f;          /* ports, cores, group, engines: grp_test.h */
 } M;
 
 static int group_setup(void **state)
 {
-	return eng_test_pool_up("group", NCORES, 4096, &eal, &pool, &M.p.mp);
+	return eng_test_pool_up("group", NCORES, 4096, &eal, &pool, &M.f.p.mp);
 }
 
 static int group_teardown(void **state)
@@ -36,79 +29,19 @@ static int group_teardown(void **state)
 	return eng_test_pool_down(eal, pool);
 }
 
-static int mk(uint32_t ip1)
-{
-	struct tern_port_conf pc = { .name = "grp", .nb_workers = NCORES, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
-	struct tern_cores_opts co = { .n = NCORES, .no_pin = true, .sched = {
-		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
-		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50, .inbox_size = M.inbox } };
-
-	if (tern_port_pair_create(&pc, &M.p.peer, &M.p.nic) < 0 ||
-	    tern_port_start(M.p.peer) < 0 || tern_port_start(M.p.nic) < 0 ||
-	    tern_cores_create(&co, &M.cores) < 0 ||
-	    tern_engine_group_create(M.p.nic, &M.g) < 0)
-		return -1;
-	for (uint16_t w = 0; w < NCORES; w++) {
-		struct tern_engine_conf ec = { .port = M.p.nic, .worker = w, .pool = pool,
-					       .sched = tern_cores_sched(M.cores, w),
-					       .ip = w == 1 ? ip1 : ENG_IP, .group = M.g,
-					       .arp_timeout_ms = 2000, .arp_retry_ms = 500 };
-		int rc = tern_engine_create(&ec, &M.eng[w]);
-
-		if (rc < 0) {
-			fprintf(stderr, "engine %u: %d\n", w, rc);
-			return -1;
-		}
-	}
-	tern_port_mac(M.p.nic, M.p.eng_mac.addr_bytes);
-	return 0;
-}
-
 static int setup(void **state)
 {
-	memset(&M.eng, 0, sizeof(M.eng));
-	M.stopped = false;
-	M.inbox = 0;
-	return mk(ENG_IP);
+	return grp_fix_up(&M.f, "grp", pool, 0);
 }
 
 static uint16_t peer_rx(struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t got = tern_port_rx_burst(M.p.peer, 0, pkts, n);
-
-	return got + tern_port_rx_burst(M.p.peer, 1, pkts + got, n - got);
-}
-
-static void peer_drain(void)
-{
-	struct rte_mbuf *pkts[64];
-	uint16_t n;
-
-	for (int i = 0; i < 256 && (n = peer_rx(pkts, 64)) > 0; i++)
-		rte_pktmbuf_free_bulk(pkts, n);
+	return grp_peer_rx(&M.f, pkts, n);
 }
 
 static int teardown(void **state)
 {
-	int rc = 0;
-
-	if (!M.stopped)
-		tern_cores_stop(M.cores, 2000 * MS);
-	peer_drain();
-	for (int w = 0; w < NCORES; w++)
-		if (tern_engine_destroy(M.eng[w]) < 0)
-			rc = -1;
-	if (tern_engine_group_destroy(M.g) < 0)
-		rc = -1;
-	tern_cores_destroy(M.cores);
-	tern_port_destroy(M.p.peer);
-	tern_port_destroy(M.p.nic);
-	if (tern_mbuf_pool_in_use(pool) != 0) {
-		fprintf(stderr, "left: %u mbufs\n", tern_mbuf_pool_in_use(pool));
-		rc = -1;
-	}
-	return rc;
+	return grp_fix_down(&M.f, pool, 2000);
 }
 
 /* An ARP frame from the peer side. */
@@ -116,7 +49,7 @@ static void peer_arp(uint16_t op, uint32_t sip, const struct rte_ether_addr *sha
 		     bool bcast)
 {
 	struct rte_mbuf *r;
-	struct rte_arp_hdr *a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
+	struct rte_arp_hdr *a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
 
 	if (bcast)
@@ -130,7 +63,7 @@ static void peer_arp(uint16_t op, uint32_t sip, const struct rte_ether_addr *sha
 	a->arp_data.arp_sha = *sha;
 	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
 	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
-	eng_peer_tx(&M.p, r);
+	eng_peer_tx(&M.f.p, r);
 }
 
 struct resolve_req {
@@ -163,9 +96,9 @@ static intptr_t t1_task(void *arg)
 {
 	struct t1 *r = arg;
 
-	tern_arp_add_static(M.eng[0], IP_B, mac_b);
+	tern_arp_add_static(M.f.eng[0], IP_B, mac_b);
 	for (r->rounds = 0; r->rounds < 200; r->rounds++) {
-		r->stats_rc = tern_engine_group_stats(M.g, r->per, NULL);
+		r->stats_rc = tern_engine_group_stats(M.f.g, r->per, NULL);
 		if (r->stats_rc < 0 || r->per[1].arp_sync_recv >= 1)
 			break;
 		tern_sleep(MS, TERN_TOKEN_NONE);
@@ -177,18 +110,18 @@ static intptr_t t1_task(void *arg)
 /* A create that fails with -EEXIST must leave the group as it was. */
 static void test_eexist_keeps_sibling_core(void **state)
 {
-	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
-				       .sched = tern_cores_sched(M.cores, 0), /* another core */
-				       .ip = ENG_IP, .group = M.g };
+	struct tern_engine_conf ec = { .port = M.f.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.f.cores, 0), /* another core */
+				       .ip = ENG_IP, .group = M.f.g };
 	struct tern_engine *dup;
 	struct t1 r = { 0 };
 	uint64_t deadline;
 
 	assert_int_equal(tern_engine_create(&ec, &dup), -EEXIST);
 	assert_int_equal(tern_task_spawn(t1_task, &r, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 0), .name = "t1",
+		.sched = tern_cores_sched(M.f.cores, 0), .name = "t1",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	deadline = eng_now_ns() + 5000 * MS;
 	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
 		eng_pause_us(1000);
@@ -217,10 +150,10 @@ static intptr_t t2_task(void *arg)
 	tern_future_t f;
 
 	tern_sleep(200 * MS, TERN_TOKEN_NONE); /* both ARP frames processed */
-	t->r0 = (struct resolve_req){ .eng = M.eng[0], .ip = PEER_IP, .rc = -1 };
-	t->r1 = (struct resolve_req){ .eng = M.eng[1], .ip = PEER_IP, .rc = -1 };
+	t->r0 = (struct resolve_req){ .eng = M.f.eng[0], .ip = PEER_IP, .rc = -1 };
+	t->r1 = (struct resolve_req){ .eng = M.f.eng[1], .ip = PEER_IP, .rc = -1 };
 	resolve_fn(&t->r0);
-	if (tern_submit(tern_cores_sched(M.cores, 1), resolve_fn, &t->r1, NULL, &f) == 0)
+	if (tern_submit(tern_cores_sched(M.f.cores, 1), resolve_fn, &t->r1, NULL, &f) == 0)
 		tern_await(f, TERN_TOKEN_NONE);
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -238,9 +171,9 @@ static void test_gratuitous_move_reaches_siblings(void **state)
 	peer_arp(RTE_ARP_OP_REQUEST, PEER_IP, &mac1, ENG_IP, true);
 	peer_arp(RTE_ARP_OP_REQUEST, PEER_IP, &mac2, PEER_IP, true);
 	assert_int_equal(tern_task_spawn(t2_task, &t, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 0), .name = "t2",
+		.sched = tern_cores_sched(M.f.cores, 0), .name = "t2",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	deadline = eng_now_ns() + 5000 * MS;
 	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
 		eng_pause_us(1000);
@@ -259,17 +192,17 @@ static void test_gratuitous_move_reaches_siblings(void **state)
  * (its ARP lands on worker 0, which answers only for its own). */
 static void test_group_rejects_other_ip(void **state)
 {
-	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
-				       .sched = tern_cores_sched(M.cores, 1),
-				       .ip = ENG_IP + 10, .group = M.g };
+	struct tern_engine_conf ec = { .port = M.f.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.f.cores, 1),
+				       .ip = ENG_IP + 10, .group = M.f.g };
 	struct tern_engine *other = NULL;
 	int rc;
 
 	/* Free worker 1's slot first (the fixture made it with ENG_IP). */
-	assert_int_equal(tern_engine_destroy(M.eng[1]), 0);
-	M.eng[1] = NULL;
+	assert_int_equal(tern_engine_destroy(M.f.eng[1]), 0);
+	M.f.eng[1] = NULL;
 	rc = tern_engine_create(&ec, &other);
-	M.eng[1] = other;
+	M.f.eng[1] = other;
 	fprintf(stderr, "create with another IP in the group: %d\n", rc);
 	assert_int_equal(rc, -EINVAL);
 }
@@ -279,14 +212,14 @@ static void test_group_rejects_other_ip(void **state)
  * failing (and logging) at every entry later. */
 static void test_group_rejects_core_outside(void **state)
 {
-	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
-				       .ip = ENG_IP, .group = M.g };
+	struct tern_engine_conf ec = { .port = M.f.p.nic, .worker = 1, .pool = pool,
+				       .ip = ENG_IP, .group = M.f.g };
 	struct tern_cores *other_cores;
 	struct tern_sched *alone;
 	struct tern_engine *e = NULL;
 
-	assert_int_equal(tern_engine_destroy(M.eng[1]), 0);
-	M.eng[1] = NULL;
+	assert_int_equal(tern_engine_destroy(M.f.eng[1]), 0);
+	M.f.eng[1] = NULL;
 	assert_int_equal(tern_sched_create(&(struct tern_sched_opts){ .name = "alone" }, &alone), 0);
 	assert_null(tern_sched_cores(alone));
 	ec.sched = alone;
@@ -296,8 +229,8 @@ static void test_group_rejects_core_outside(void **state)
 	assert_ptr_equal(tern_sched_cores(tern_cores_sched(other_cores, 0)), other_cores);
 	ec.sched = tern_cores_sched(other_cores, 0);
 	assert_int_equal(tern_engine_create(&ec, &e), -EINVAL);
-	ec.sched = tern_cores_sched(M.cores, 1); /* the group's own: accepted */
-	assert_int_equal(tern_engine_create(&ec, &M.eng[1]), 0);
+	ec.sched = tern_cores_sched(M.f.cores, 1); /* the group's own: accepted */
+	assert_int_equal(tern_engine_create(&ec, &M.f.eng[1]), 0);
 	tern_cores_destroy(other_cores);
 	tern_sched_destroy(alone);
 }
@@ -339,7 +272,7 @@ static void test_bind_remote_one_pass(void **state)
 	assert_non_null(socks);
 	assert_int_equal(tern_port_pair_create(&pc, &a, &b), 0);
 	assert_int_equal(tern_engine_create(&(struct tern_engine_conf){
-		.port = b, .worker = 3, .pool = pool, .sched = tern_cores_sched(M.cores, 0),
+		.port = b, .worker = 3, .pool = pool, .sched = tern_cores_sched(M.f.cores, 0),
 		.ip = ENG_IP, .no_gratuitous_arp = true }, &eng), 0);
 	for (uint32_t p = 49152; p <= 65535; p++)
 		ours += tern_port_rss_worker(b, tern_port_rss_hash_v4(b, RSS_REMOTE, ENG_IP, 53,
@@ -412,27 +345,24 @@ static intptr_t t4_task(void *arg)
 	tern_future_t f;
 
 	for (int i = 0; i < 5000; i++) {
-		tern_engine_stats(M.eng[0], &st);
+		tern_engine_stats(M.f.eng[0], &st);
 		if (st.rx_packets >= FLOOD + 0u)
 			break;
 		tern_sleep(MS, TERN_TOKEN_NONE);
 	}
 	t->rx0 = st.rx_packets;
-	t->submit_rc = tern_submit(tern_cores_sched(M.cores, 1), noop, NULL, NULL, &f);
+	t->submit_rc = tern_submit(tern_cores_sched(M.f.cores, 1), noop, NULL, NULL, &f);
 	__atomic_store_n(&t->go, 1, __ATOMIC_RELEASE);
 	if (t->submit_rc == 0)
 		tern_await(f, TERN_TOKEN_NONE);
-	t->stats_rc = tern_engine_group_stats(M.g, t->per, NULL);
+	t->stats_rc = tern_engine_group_stats(M.f.g, t->per, NULL);
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 static int setup_small_inbox(void **state)
 {
-	memset(&M.eng, 0, sizeof(M.eng));
-	M.stopped = false;
-	M.inbox = 256;
-	return mk(ENG_IP);
+	return grp_fix_up(&M.f, "grp", pool, 256);
 }
 
 /* Requests from FLOOD spoofed senders, each one new (review #4: every
@@ -447,18 +377,18 @@ static void test_arp_flood_bounded(void **state)
 	uint32_t i = 0;
 
 	assert_int_equal(tern_task_spawn(hold_task, &t, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 1), .name = "hold",
+		.sched = tern_cores_sched(M.f.cores, 1), .name = "hold",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_task_spawn(t4_task, &t, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 0), .name = "t4",
+		.sched = tern_cores_sched(M.f.cores, 0), .name = "t4",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	t0 = eng_now_ns();
 	deadline = t0 + 5000 * MS;
 	while (i < FLOOD && eng_now_ns() < deadline) {
 		struct rte_ether_addr sha = {{ 0x02, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i }};
 		struct rte_mbuf *r;
-		struct rte_arp_hdr *a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
+		struct rte_arp_hdr *a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
 		uint16_t n;
 
@@ -472,7 +402,7 @@ static void test_arp_flood_bounded(void **state)
 		a->arp_data.arp_sha = sha;
 		a->arp_data.arp_sip = rte_cpu_to_be_32(0x0a010000u + i);
 		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-		while (tern_port_tx_burst(M.p.peer, 0, &r, 1) == 0 && eng_now_ns() < deadline)
+		while (tern_port_tx_burst(M.f.p.peer, 0, &r, 1) == 0 && eng_now_ns() < deadline)
 			eng_pause_us(50); /* the ring is full: let core 0 catch up */
 		i++;
 		n = peer_rx(pkts, 64); /* our replies */
@@ -524,8 +454,8 @@ static intptr_t hold5_task(void *arg)
 	__atomic_store_n(&t->started, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&t->go, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
 		eng_pause_us(100);
-	t->destroy_rc = tern_engine_destroy(M.eng[1]);
-	M.eng[1] = NULL;
+	t->destroy_rc = tern_engine_destroy(M.f.eng[1]);
+	M.f.eng[1] = NULL;
 	__atomic_store_n(&t->destroyed, 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -533,20 +463,20 @@ static intptr_t hold5_task(void *arg)
 static intptr_t t5_task(void *arg)
 {
 	struct t5 *t = arg;
-	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
-				       .sched = tern_cores_sched(M.cores, 0), /* not core 1 */
-				       .ip = ENG_IP, .group = M.g };
+	struct tern_engine_conf ec = { .port = M.f.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.f.cores, 0), /* not core 1 */
+				       .ip = ENG_IP, .group = M.f.g };
 
 	for (int i = 0; i < 5000 && !__atomic_load_n(&t->started, __ATOMIC_ACQUIRE); i++)
 		tern_sleep(MS, TERN_TOKEN_NONE);
-	tern_arp_add_static(M.eng[0], IP_B, mac_b); /* queued for core 1 */
+	tern_arp_add_static(M.f.eng[0], IP_B, mac_b); /* queued for core 1 */
 	__atomic_store_n(&t->go, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < 5000 && !__atomic_load_n(&t->destroyed, __ATOMIC_ACQUIRE); i++)
 		tern_sleep(MS, TERN_TOKEN_NONE);
 	/* Worker 1's slot now goes to an engine of core 0. */
 	t->create_rc = tern_engine_create(&ec, &t->other);
 	for (int i = 0; i < 2000; i++) {
-		t->stats_rc = tern_engine_group_stats(M.g, t->per, NULL);
+		t->stats_rc = tern_engine_group_stats(M.f.g, t->per, NULL);
 		if (t->stats_rc < 0 || t->per[1].arp_sync_dropped >= 1)
 			break;
 		tern_sleep(MS, TERN_TOKEN_NONE);
@@ -566,12 +496,12 @@ static void test_entry_for_gone_engine_counted(void **state)
 	uint64_t deadline;
 
 	assert_int_equal(tern_task_spawn(hold5_task, &t, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 1), .name = "hold5",
+		.sched = tern_cores_sched(M.f.cores, 1), .name = "hold5",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_task_spawn(t5_task, &t, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 0), .name = "t5",
+		.sched = tern_cores_sched(M.f.cores, 0), .name = "t5",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	deadline = eng_now_ns() + 8000 * MS;
 	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
 		eng_pause_us(1000);
@@ -594,26 +524,26 @@ static void test_entry_for_gone_engine_counted(void **state)
  * again (cores not running): the new one announces too. */
 static void test_announcer_remade_announces(void **state)
 {
-	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 0, .pool = pool,
-				       .sched = tern_cores_sched(M.cores, 0),
-				       .ip = ENG_IP, .group = M.g };
+	struct tern_engine_conf ec = { .port = M.f.p.nic, .worker = 0, .pool = pool,
+				       .sched = tern_cores_sched(M.f.cores, 0),
+				       .ip = ENG_IP, .group = M.f.g };
 	struct tern_engine_stats st;
 
-	tern_engine_stats(M.eng[0], &st);
+	tern_engine_stats(M.f.eng[0], &st);
 	assert_int_equal(st.arp_requests, 1);
-	assert_int_equal(tern_engine_destroy(M.eng[0]), 0);
-	M.eng[0] = NULL;
-	assert_int_equal(tern_engine_create(&ec, &M.eng[0]), 0);
-	tern_engine_stats(M.eng[0], &st);
+	assert_int_equal(tern_engine_destroy(M.f.eng[0]), 0);
+	M.f.eng[0] = NULL;
+	assert_int_equal(tern_engine_create(&ec, &M.f.eng[0]), 0);
+	tern_engine_stats(M.f.eng[0], &st);
 	fprintf(stderr, "remade announcer: %lu requests\n", (unsigned long)st.arp_requests);
 	assert_int_equal(st.arp_requests, 1);
 	/* Worker 1 made again does not: worker 0 announced already. */
-	assert_int_equal(tern_engine_destroy(M.eng[1]), 0);
-	M.eng[1] = NULL;
+	assert_int_equal(tern_engine_destroy(M.f.eng[1]), 0);
+	M.f.eng[1] = NULL;
 	ec.worker = 1;
-	ec.sched = tern_cores_sched(M.cores, 1);
-	assert_int_equal(tern_engine_create(&ec, &M.eng[1]), 0);
-	tern_engine_stats(M.eng[1], &st);
+	ec.sched = tern_cores_sched(M.f.cores, 1);
+	assert_int_equal(tern_engine_create(&ec, &M.f.eng[1]), 0);
+	tern_engine_stats(M.f.eng[1], &st);
 	assert_int_equal(st.arp_requests, 0);
 }
 
@@ -653,8 +583,8 @@ static intptr_t t7_task(void *arg)
 	for (int i = 0; i < 5000 && !__atomic_load_n(&t->sent, __ATOMIC_ACQUIRE); i++)
 		tern_sleep(MS, TERN_TOKEN_NONE);
 	tern_sleep(50 * MS, TERN_TOKEN_NONE); /* X's request processed on core 0 */
-	t->x = (struct resolve_req){ .eng = M.eng[1], .ip = IP_X, .rc = -1 };
-	if (tern_submit(tern_cores_sched(M.cores, 1), resolve_fn, &t->x, NULL, &f) == 0)
+	t->x = (struct resolve_req){ .eng = M.f.eng[1], .ip = IP_X, .rc = -1 };
+	if (tern_submit(tern_cores_sched(M.f.cores, 1), resolve_fn, &t->x, NULL, &f) == 0)
 		tern_await(f, TERN_TOKEN_NONE);
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -671,11 +601,11 @@ static void test_unlearnt_entry_still_sent(void **state)
 
 	for (int i = 0; i < 8; ip++)
 		if (same_hash(ip) == h)
-			t.busy[i++] = (struct resolve_req){ .eng = M.eng[0], .ip = ip, .rc = -1 };
+			t.busy[i++] = (struct resolve_req){ .eng = M.f.eng[0], .ip = ip, .rc = -1 };
 	assert_int_equal(tern_task_spawn(t7_task, &t, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 0), .name = "t7",
+		.sched = tern_cores_sched(M.f.cores, 0), .name = "t7",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	deadline = eng_now_ns() + 5000 * MS;
 	while (!__atomic_load_n(&t.ready, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
 		eng_pause_us(1000);
@@ -683,7 +613,7 @@ static void test_unlearnt_entry_still_sent(void **state)
 	peer_arp(RTE_ARP_OP_REQUEST, IP_X, &mac_x, ENG_IP, true);
 	__atomic_store_n(&t.sent, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline) {
-		peer_drain();
+		grp_peer_drain(&M.f);
 		eng_pause_us(1000);
 	}
 	assert_true(__atomic_load_n(&t.done, __ATOMIC_ACQUIRE));
@@ -691,8 +621,8 @@ static void test_unlearnt_entry_still_sent(void **state)
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(t.busy[i].rc, -1); /* still waiting: X was not learnt */
 	/* The waits end (cancelled) while t still lives. */
-	assert_int_equal(tern_cores_stop(M.cores, 2000 * MS), 0);
-	M.stopped = true;
+	assert_int_equal(tern_cores_stop(M.f.cores, 2000 * MS), 0);
+	M.f.stopped = true;
 	assert_int_equal(t.x.rc, 0);
 	assert_memory_equal(t.x.mac, mac_x.addr_bytes, 6);
 }

@@ -18,11 +18,9 @@
  * Every test checks the conservation law per engine and summed, and ends
  * with every mbuf back in the pool and no task or record left.
  */
-#include <tern/cores.h>
+#include "grp_test.h"
 
-#include "eng_test.h"
-
-#define NCORES 2
+#define NCORES GRP_CORES
 #define NFLOWS 64
 #define PER_FLOW 8
 #define ECHO_PORT 7
@@ -32,28 +30,21 @@
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 
-static uint64_t peer_drain(void);
-
 struct mc_core {
-	struct tern_engine *eng;
 	struct tern_udp_sock *sock;
 	uint16_t worker;
 	uint64_t echoed, misrouted;
 };
 
 static struct {
-	struct eng_fix p;          /* peer side and frame builders (p.eng unused) */
-	struct tern_cores *cores;
-	struct tern_engine_group *g;
+	struct grp_fix f;          /* ports, cores, group, engines: grp_test.h */
 	struct mc_core c[NCORES];
-	uint32_t baseline;         /* mbufs in use after the ports started */
 	uint64_t announces;        /* gratuitous ARPs the peer saw */
-	bool stopped;
 } M;
 
 static int group_setup(void **state)
 {
-	return eng_test_pool_up("multicore", NCORES, 1024, &eal, &pool, &M.p.mp);
+	return eng_test_pool_up("multicore", NCORES, 1024, &eal, &pool, &M.f.p.mp);
 }
 
 static int group_teardown(void **state)
@@ -64,7 +55,7 @@ static int group_teardown(void **state)
 /* The worker a datagram from the peer to us belongs to. */
 static uint16_t flow_worker(uint16_t sport, uint16_t dport)
 {
-	return tern_port_rss_worker(M.p.nic, tern_port_rss_hash_v4(M.p.nic, PEER_IP, ENG_IP,
+	return tern_port_rss_worker(M.f.p.nic, tern_port_rss_hash_v4(M.f.p.nic, PEER_IP, ENG_IP,
 								   sport, dport));
 }
 
@@ -82,10 +73,10 @@ static intptr_t echo_task(void *arg)
 		if (n < 0)
 			return n == -ECANCELED ? 0 : n;
 		for (intptr_t i = 0; i < n; i++) {
-			uint32_t h = tern_port_rss_hash_v4(M.p.nic, d[i].src_ip, d[i].dst_ip,
+			uint32_t h = tern_port_rss_hash_v4(M.f.p.nic, d[i].src_ip, d[i].dst_ip,
 							   d[i].src_port, d[i].dst_port);
 
-			c->misrouted += tern_port_rss_worker(M.p.nic, h) != c->worker;
+			c->misrouted += tern_port_rss_worker(M.f.p.nic, h) != c->worker;
 		}
 		k = tern_udp_reply_burst(c->sock, d, n, TERN_UDP_REPLY_UNCHANGED);
 		for (intptr_t i = k; i < n; i++)
@@ -97,77 +88,22 @@ static intptr_t echo_task(void *arg)
 /* Ports, cores, group and one engine per core; the cores do not run yet. */
 static int setup(void **state)
 {
-	struct tern_port_conf pc = { .name = "mc", .nb_workers = NCORES, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
-	struct tern_cores_opts co = { .n = NCORES, .no_pin = true, .sched = {
-		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
-		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50 } };
-
 	memset(M.c, 0, sizeof(M.c));
 	M.announces = 0;
-	M.stopped = false;
-	if (tern_port_pair_create(&pc, &M.p.peer, &M.p.nic) < 0 ||
-	    tern_port_start(M.p.peer) < 0 || tern_port_start(M.p.nic) < 0 ||
-	    tern_cores_create(&co, &M.cores) < 0 ||
-	    tern_engine_group_create(M.p.nic, &M.g) < 0)
-		return -1;
-	M.baseline = tern_mbuf_pool_in_use(pool);
-	for (uint16_t w = 0; w < NCORES; w++) {
-		struct tern_engine_conf ec = { .port = M.p.nic, .worker = w, .pool = pool,
-					       .sched = tern_cores_sched(M.cores, w), .ip = ENG_IP,
-					       .group = M.g, .arp_timeout_ms = 2000,
-					       .arp_retry_ms = 500 };
-
+	for (uint16_t w = 0; w < NCORES; w++)
 		M.c[w].worker = w;
-		if (tern_engine_create(&ec, &M.c[w].eng) < 0)
-			return -1;
-	}
-	tern_port_mac(M.p.nic, M.p.eng_mac.addr_bytes);
-	return 0;
+	return grp_fix_up(&M.f, "mc", pool, 0);
 }
 
-/* Stops the cores (tasks waiting on the shutdown token end), then checks
- * the law and tears everything down: nothing may be left behind. */
+/* Stops the cores, then tears everything down: nothing may be left. */
 static int teardown(void **state)
 {
-	struct tern_sched_stats ss;
-	uint64_t tasks = 0, records = 0;
-	uint32_t n;
-	int rc = 0;
-
-	if (M.cores != NULL && !M.stopped && tern_cores_stop(M.cores, 1000 * MS) != 0)
-		rc = -1;
-	peer_drain();
-	for (int w = 0; w < NCORES; w++)
-		if (tern_engine_destroy(M.c[w].eng) < 0)
-			rc = -1;
-	if (tern_engine_group_destroy(M.g) < 0)
-		rc = -1;
-	for (unsigned i = 0; M.cores != NULL && i < NCORES; i++) {
-		tern_sched_stats(tern_cores_sched(M.cores, i), &ss);
-		tasks += ss.tasks_live;
-		records += ss.records_live;
-	}
-	tern_cores_destroy(M.cores);
-	M.cores = NULL;
-	tern_port_destroy(M.p.peer);
-	tern_port_destroy(M.p.nic);
-	n = tern_mbuf_pool_in_use(pool);
-	if (n != 0 || tasks != 0 || records != 0) {
-		fprintf(stderr, "left behind: %u mbufs, %llu tasks, %llu records\n", n,
-			(unsigned long long)tasks, (unsigned long long)records);
-		rc = -1;
-	}
-	return rc;
+	return grp_fix_down(&M.f, pool, 1000);
 }
 
-/* Up to n frames from both peer workers (the test thread is the peer's
- * only user, so it may poll both). */
 static uint16_t peer_rx(struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t got = tern_port_rx_burst(M.p.peer, 0, pkts, n);
-
-	return got + tern_port_rx_burst(M.p.peer, 1, pkts + got, n - got);
+	return grp_peer_rx(&M.f, pkts, n);
 }
 
 static bool is_announce(struct rte_mbuf *m)
@@ -200,16 +136,16 @@ static uint64_t peer_drain(void)
  * where they were once the ports started (nothing queued anywhere). */
 static void assert_conserved_stopped(struct tern_engine_stats *per, struct tern_engine_stats *sum)
 {
-	assert_int_equal(tern_cores_stop(M.cores, 1000 * MS), 0);
-	M.stopped = true;
-	assert_int_equal(tern_engine_group_stats(M.g, per, sum), NCORES);
+	assert_int_equal(tern_cores_stop(M.f.cores, 1000 * MS), 0);
+	M.f.stopped = true;
+	assert_int_equal(tern_engine_group_stats(M.f.g, per, sum), NCORES);
 	for (int w = 0; w < NCORES; w++)
 		assert_int_equal(per[w].rx_packets, per[w].delivered +
 				 tern_engine_drops_total(&per[w]) + per[w].ip_frag_held);
 	assert_int_equal(sum->rx_packets,
 			 sum->delivered + tern_engine_drops_total(sum) + sum->ip_frag_held);
 	M.announces += peer_drain();
-	assert_int_equal(tern_mbuf_pool_in_use(pool), M.baseline);
+	assert_int_equal(tern_mbuf_pool_in_use(pool), M.f.baseline);
 }
 
 /* ---------------------------------------------------------------- flows */
@@ -243,12 +179,12 @@ static void test_flows_served_on_their_worker(void **state)
 	struct rte_mbuf *pkts[64];
 
 	for (int w = 0; w < NCORES; w++) {
-		assert_int_equal(tern_udp_bind(M.c[w].eng, ECHO_PORT, NULL, &M.c[w].sock), 0);
+		assert_int_equal(tern_udp_bind(M.f.eng[w], ECHO_PORT, NULL, &M.c[w].sock), 0);
 		assert_int_equal(tern_task_spawn(echo_task, &M.c[w], &(struct tern_task_opts){
-			.sched = tern_cores_sched(M.cores, w), .name = "echo",
+			.sched = tern_cores_sched(M.f.cores, w), .name = "echo",
 			.flags = TERN_TASK_DETACHED }, NULL), 0);
 	}
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	for (uint16_t f = 0; f < NFLOWS; f++)
 		want[flow_worker(1000 + f, ECHO_PORT)] += PER_FLOW;
 	/* Both workers own some of the flows, or the test proves nothing. */
@@ -260,7 +196,7 @@ static void test_flows_served_on_their_worker(void **state)
 		/* A round of every flow while the rings (255 each) have room. */
 		if (sent < NFLOWS * PER_FLOW && sent - got <= 128 - NFLOWS)
 			for (uint16_t f = 0; f < NFLOWS; f++, sent++)
-				eng_peer_tx(&M.p, eng_udp_frame(&M.p, 1000 + f, ECHO_PORT, 18, f));
+				eng_peer_tx(&M.f.p, eng_udp_frame(&M.f.p, 1000 + f, ECHO_PORT, 18, f));
 		n = peer_rx(pkts, 64);
 		for (uint16_t i = 0; i < n; i++)
 			got += peer_check_echo(pkts[i], got_flow);
@@ -280,7 +216,7 @@ static void test_flows_served_on_their_worker(void **state)
 		assert_int_equal(per[w].rx_packets, want[w]);
 	}
 	/* Worker 0 owns the one hardware queue and passed worker 1 its flows. */
-	assert_int_equal(tern_port_worker_stats_get(M.p.nic, 0, &ps), 0);
+	assert_int_equal(tern_port_worker_stats_get(M.f.p.nic, 0, &ps), 0);
 	assert_int_equal(ps.sw_redirected, want[1]);
 	assert_int_equal(sum.udp_delivered, NFLOWS * PER_FLOW);
 	assert_int_equal(sum.tx_packets, NFLOWS * PER_FLOW + 1); /* + the announcement */
@@ -301,7 +237,7 @@ struct client {
 static intptr_t client_task(void *arg)
 {
 	struct client *c = arg;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(M.p.mp);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(M.f.p.mp);
 	struct tern_udp_dgram d;
 	uint64_t t0 = tern_sched_now(tern_sched_current());
 
@@ -341,7 +277,7 @@ static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answere
 	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
 		assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
 		assert_int_equal(a->arp_data.arp_tip, rte_cpu_to_be_32(PEER_IP));
-		a = eng_frame(&M.p, &r, 46, RTE_ETHER_TYPE_ARP);
+		a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
 		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
 		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 		a->arp_hlen = 6;
@@ -349,9 +285,9 @@ static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answere
 		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 		a->arp_data.arp_sha = peer_mac;
 		a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-		a->arp_data.arp_tha = M.p.eng_mac;
+		a->arp_data.arp_tha = M.f.p.eng_mac;
 		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-		eng_peer_tx(&M.p, r);
+		eng_peer_tx(&M.f.p, r);
 		return 1;
 	}
 	/* The datagram left after resolution, to the MAC the reply gave. */
@@ -360,7 +296,7 @@ static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answere
 	assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
 	assert_int_equal(rte_be_to_cpu_16(uh->src_port), sport);
 	assert_int_equal(rte_be_to_cpu_16(uh->dst_port), PEER_PORT);
-	eng_peer_tx(&M.p, eng_udp_frame(&M.p, PEER_PORT, sport, 4, 0x77));
+	eng_peer_tx(&M.f.p, eng_udp_frame(&M.f.p, PEER_PORT, sport, 4, 0x77));
 	(*answered)++;
 	return 0;
 }
@@ -374,15 +310,15 @@ static void test_arp_learnt_on_one_core_completes_on_another(void **state)
 	uint16_t sport;
 
 	/* An ephemeral port whose answers from the peer come back to core 1. */
-	assert_int_equal(tern_udp_bind(M.c[1].eng, 0, &(struct tern_udp_opts){
+	assert_int_equal(tern_udp_bind(M.f.eng[1], 0, &(struct tern_udp_opts){
 		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &c.s), 0);
 	sport = tern_udp_sock_port(c.s);
 	assert_true(sport >= 49152);
 	assert_int_equal(flow_worker(PEER_PORT, sport), 1);
 	assert_int_equal(tern_task_spawn(client_task, &c, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 1), .name = "client",
+		.sched = tern_cores_sched(M.f.cores, 1), .name = "client",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	deadline = eng_now_ns() + 5000 * MS;
 	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline) {
 		uint16_t n = peer_rx(pkts, 32);
@@ -454,17 +390,17 @@ static intptr_t static_task(void *arg)
 	struct tern_engine_stats per[NCORES];
 	tern_future_t f;
 
-	r->resolve_b = tern_arp_add_static(M.c[0].eng, IP_B, mac_b);
+	r->resolve_b = tern_arp_add_static(M.f.eng[0], IP_B, mac_b);
 	for (r->rounds = 0; r->resolve_b == 0 && r->rounds < 1000; r->rounds++) {
-		r->stats_rc = tern_engine_group_stats(M.g, per, NULL);
+		r->stats_rc = tern_engine_group_stats(M.f.g, per, NULL);
 		if (r->stats_rc < 0 || per[1].arp_sync_recv >= 1)
 			break;
 		tern_sleep(MS, TERN_TOKEN_NONE);
 	}
-	r->a = (struct resolve_req){ .eng = M.c[0].eng, .ip = IP_A };
+	r->a = (struct resolve_req){ .eng = M.f.eng[0], .ip = IP_A };
 	r->resolve_a = resolve_fn(&r->a);
-	r->b = (struct resolve_req){ .eng = M.c[1].eng, .ip = IP_B };
-	if (r->resolve_b == 0 && tern_submit(tern_cores_sched(M.cores, 1), resolve_fn, &r->b,
+	r->b = (struct resolve_req){ .eng = M.f.eng[1], .ip = IP_B };
+	if (r->resolve_b == 0 && tern_submit(tern_cores_sched(M.f.cores, 1), resolve_fn, &r->b,
 					     NULL, &f) == 0)
 		r->resolve_b = tern_await(f, TERN_TOKEN_NONE);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
@@ -474,24 +410,24 @@ static intptr_t static_task(void *arg)
 static void test_static_entries_reach_siblings(void **state)
 {
 	struct tern_engine_stats per[NCORES], sum;
-	struct tern_engine_conf ec = { .port = M.p.nic, .worker = 1, .pool = pool,
-				       .sched = tern_cores_sched(M.cores, 1), .ip = ENG_IP,
-				       .group = M.g };
+	struct tern_engine_conf ec = { .port = M.f.p.nic, .worker = 1, .pool = pool,
+				       .sched = tern_cores_sched(M.f.cores, 1), .ip = ENG_IP,
+				       .group = M.f.g };
 	struct static_run r = { .stats_rc = -1, .resolve_a = -1, .resolve_b = -1 };
 	struct tern_engine *dup;
 	uint64_t deadline;
 
 	/* One engine per worker; the group outlives its engines. */
 	assert_int_equal(tern_engine_create(&ec, &dup), -EEXIST);
-	ec.port = M.p.peer;
+	ec.port = M.f.p.peer;
 	assert_int_equal(tern_engine_create(&ec, &dup), -EINVAL);
-	assert_int_equal(tern_engine_group_destroy(M.g), -EBUSY);
+	assert_int_equal(tern_engine_group_destroy(M.f.g), -EBUSY);
 	/* Set-up, no core runs: written into the sibling's table at once. */
-	assert_int_equal(tern_arp_add_static(M.c[1].eng, IP_A, mac_a), 0);
+	assert_int_equal(tern_arp_add_static(M.f.eng[1], IP_A, mac_a), 0);
 	assert_int_equal(tern_task_spawn(static_task, &r, &(struct tern_task_opts){
-		.sched = tern_cores_sched(M.cores, 0), .name = "static",
+		.sched = tern_cores_sched(M.f.cores, 0), .name = "static",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
-	assert_int_equal(tern_cores_start(M.cores), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	deadline = eng_now_ns() + 5000 * MS;
 	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
 		eng_pause_us(1000);
