@@ -398,6 +398,14 @@ int tern_sched_advance(struct tern_sched *s, uint64_t ns)
 	return 0;
 }
 
+static uint64_t stat_peek(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+_Static_assert(sizeof(struct tern_sched_stats) % sizeof(uint64_t) == 0,
+	       "tern_sched_stats is a row of uint64_t counters");
+
 void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out)
 {
 	if (!s || !out) {
@@ -405,14 +413,21 @@ void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out)
 			*out = (struct tern_sched_stats){ 0 };
 		return;
 	}
-	*out = s->st;
-	out->stacks_mapped = s->stacks.mapped;
-	out->timers_live = s->wheel.live;
-	out->timers_fired = s->wheel.fired;
-	out->timers_cascaded = s->wheel.cascaded;
-	out->stalls = __atomic_load_n(&s->stalls, __ATOMIC_RELAXED);
-	out->jobs_run = s->jobs_run;
-	out->jobs_stolen = s->jobs_stolen;
+	/* Relaxed loads, each counter whole: telemetry reads this from its own
+	 * thread while the core runs (telemetry.c); on the core they cost what
+	 * plain loads do. */
+	const uint64_t *src = (const uint64_t *)&s->st;
+	uint64_t *dst = (uint64_t *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = stat_peek(&src[i]);
+	out->stacks_mapped = stat_peek(&s->stacks.mapped);
+	out->timers_live = stat_peek(&s->wheel.live);
+	out->timers_fired = stat_peek(&s->wheel.fired);
+	out->timers_cascaded = stat_peek(&s->wheel.cascaded);
+	out->stalls = stat_peek(&s->stalls);
+	out->jobs_run = stat_peek(&s->jobs_run);
+	out->jobs_stolen = stat_peek(&s->jobs_stolen);
 }
 
 struct tern_sched *tern_sched_current(void)
@@ -440,8 +455,8 @@ void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hi
 	if (!s)
 		return;
 	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++)
-		out->count[b] = s->lat_hist[b];
-	out->samples = s->lat_samples;
+		out->count[b] = stat_peek(&s->lat_hist[b]);
+	out->samples = stat_peek(&s->lat_samples);
 }
 
 uint64_t tern_latency_quantile(const struct tern_latency_hist *h, double q)

@@ -58,38 +58,6 @@ static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tern_sched *tel_core[TEL_MAX_CORES]; /* by id; NULL: free */
 static pthread_once_t tel_once = PTHREAD_ONCE_INIT;
 
-static uint64_t peek(const uint64_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-
-_Static_assert(sizeof(struct tern_sched_stats) % sizeof(uint64_t) == 0,
-	       "tern_sched_stats is a row of uint64_t counters");
-
-/* tern_sched_stats() from another thread while @s runs. */
-static void stats_peek(const struct tern_sched *s, struct tern_sched_stats *out)
-{
-	const uint64_t *src = (const uint64_t *)&s->st;
-	uint64_t *dst = (uint64_t *)out;
-
-	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = peek(&src[i]);
-	out->stacks_mapped = peek(&s->stacks.mapped);
-	out->timers_live = peek(&s->wheel.live);
-	out->timers_fired = peek(&s->wheel.fired);
-	out->timers_cascaded = peek(&s->wheel.cascaded);
-	out->stalls = peek(&s->stalls);
-	out->jobs_run = peek(&s->jobs_run);
-	out->jobs_stolen = peek(&s->jobs_stolen);
-}
-
-static void latency_peek(const struct tern_sched *s, struct tern_latency_hist *out)
-{
-	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++)
-		out->count[b] = peek(&s->lat_hist[b]);
-	out->samples = peek(&s->lat_samples);
-}
-
 /* The core named by @params (a decimal id), or NULL. Called locked. */
 static struct tern_sched *core_of(const char *params)
 {
@@ -143,7 +111,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		pthread_mutex_unlock(&tel_lock);
 		return -EINVAL; /* telemetry answers {"<cmd>": null} */
 	}
-	stats_peek(s, &st);
+	tern_sched_stats(s, &st); /* relaxed loads: safe while s runs */
 	tel.start_dict(d);
 	tel.add_dict_string(d, "name", s->name);
 	pthread_mutex_unlock(&tel_lock);
@@ -169,7 +137,7 @@ static int cmd_latency(const char *cmd, const char *params, struct rte_tel_data 
 		tel.free(buckets);
 		return -EINVAL;
 	}
-	latency_peek(s, &h);
+	tern_sched_ready_latency(s, &h);
 	tel.start_dict(d);
 	tel.add_dict_string(d, "name", s->name);
 	pthread_mutex_unlock(&tel_lock);

@@ -186,9 +186,8 @@ struct tern_latency_hist {
 };
 
 /** Copies @p s's ready-to-run latency histogram (zeroes @p out for NULL @p s).
- *  Read it on @p s's core, or after it stopped: counters are not atomic.
- *  Other threads read it through telemetry (/tern/sched/latency, see
- *  cores.h). */
+ *  From any thread: each counter is read whole, but while @p s runs not all
+ *  at one instant (telemetry's /tern/sched/latency reads it so, cores.h). */
 void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hist *out);
 
 /**
@@ -202,7 +201,9 @@ void tern_sched_ready_latency(const struct tern_sched *s, struct tern_latency_hi
  */
 uint64_t tern_latency_quantile(const struct tern_latency_hist *h, double q);
 
-/** Copies @p s's counters (zeroes @p out when @p s is NULL). */
+/** Copies @p s's counters (zeroes @p out when @p s is NULL). From any
+ *  thread: each counter is read whole, but while @p s runs not all at one
+ *  instant. */
 void tern_sched_stats(const struct tern_sched *s, struct tern_sched_stats *out);
 
 /** The scheduler the calling thread drives, or NULL. */
