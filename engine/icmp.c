@@ -5,26 +5,35 @@
  * token bucket and never sent about an ICMP error, a broadcast or a
  * fragment (those never reach here).
  */
+#include <string.h>
+
 #include <rte_icmp.h>
 
 #include "cksum.h"
 #include "engine_internal.h"
 
-/* Answers an echo request with the same mbuf: addresses swap, type 0. */
+/*
+ * Answers an echo request with the same mbuf: addresses swap (the sums do
+ * not change), TTL 64 and type 0. Both checksums were just verified, so
+ * each is updated for its one changed word (RFC 1624), not summed again.
+ */
 static void icmp_echo_reply(struct tern_engine *eng, struct rte_mbuf *m,
-			    struct rte_ipv4_hdr *ip, struct rte_icmp_hdr *ic, uint16_t len)
+			    struct rte_ipv4_hdr *ip, struct rte_icmp_hdr *ic)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t src = ip->src_addr;
+	uint16_t old_w, new_w;
 
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = src;
+	memcpy(&old_w, &ip->time_to_live, 2); /* TTL and protocol: one word */
 	ip->time_to_live = 64;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = eng_cksum(eng_sum(ip, m->l3_len, 0));
+	memcpy(&new_w, &ip->time_to_live, 2);
+	ip->hdr_checksum = eng_cksum_adjust(ip->hdr_checksum, old_w, new_w);
+	memcpy(&old_w, &ic->icmp_type, 2);    /* type and code: one word */
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	ic->icmp_cksum = 0;
-	ic->icmp_cksum = eng_cksum(eng_sum(ic, len, 0));
+	memcpy(&new_w, &ic->icmp_type, 2);
+	ic->icmp_cksum = eng_cksum_adjust(ic->icmp_cksum, old_w, new_w);
 	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	if (eng_tx(eng, m) == 0) {
@@ -47,7 +56,7 @@ void eng_icmp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hd
 		goto cksum;
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0)
 		goto type;
-	icmp_echo_reply(eng, m, ip, ic, len);
+	icmp_echo_reply(eng, m, ip, ic);
 	return;
 runt:
 	ENG_DROP(eng, m, icmp_runt);

@@ -35,20 +35,6 @@ static void udp_cksum(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ip
 }
 
 /*
- * RFC 1624 eqn. 3: the checksum after one 16-bit word changed, without
- * reading the header back (a re-read right after narrow stores to it
- * stalls on store forwarding; it cost a third of the reply path).
- * One's complement sums do not care about byte order: raw words in.
- */
-static uint16_t cksum_adjust(uint16_t hc, uint16_t old, uint16_t new)
-{
-	uint32_t s = (uint16_t)~hc + (uint32_t)(uint16_t)~old + new;
-
-	/* fold with the end-around carry, as eng_fold() ends */
-	return (uint16_t)~((s + ((s << 16) | (s >> 16))) >> 16);
-}
-
-/*
  * Swaps the headers of a received datagram in place. Only the IPv4 header
  * checksum changes (TTL); the UDP checksum covers the same words in another
  * order, so it holds unless the payload changed.
@@ -69,7 +55,7 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 		memcpy(&old_w, &ip->time_to_live, 2); /* TTL and protocol: one word */
 		ip->time_to_live = 64;
 		memcpy(&new_w, &ip->time_to_live, 2);
-		ip->hdr_checksum = cksum_adjust(ip->hdr_checksum, old_w, new_w);
+		ip->hdr_checksum = eng_cksum_adjust(ip->hdr_checksum, old_w, new_w);
 	}
 	uh->src_port = uh->dst_port;
 	uh->dst_port = p;

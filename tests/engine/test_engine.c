@@ -146,6 +146,40 @@ static void test_ping_reply(void **state)
 	eng_assert_conserved(&F);
 }
 
+/* The reply's checksums are updated for the words that change (TTL to 64,
+ * type to 0), not summed again: requests of any TTL and payload length
+ * (odd ones too) get replies whose sums hold. */
+static void test_ping_reply_any_ttl(void **state)
+{
+	static const uint8_t ttls[] = { 1, 2, 63, 64, 65, 128, 255 };
+	static const uint16_t payloads[] = { 0, 1, 55, 56 };
+	uint64_t replies = 0;
+
+	for (size_t t = 0; t < sizeof(ttls); t++)
+		for (size_t p = 0; p < sizeof(payloads) / sizeof(payloads[0]); p++) {
+			struct rte_mbuf *q = ping_frame((uint16_t)(t * 8 + p), payloads[p]), *r;
+			struct rte_ipv4_hdr *ip = eng_ip_of(q);
+			struct rte_icmp_hdr *ic;
+
+			ip->time_to_live = ttls[t];
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = ~rte_raw_cksum(ip, 20);
+			eng_peer_tx(&F, q);
+			eng_pump(&F);
+			assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+			ip = eng_ip_of(r);
+			ic = (struct rte_icmp_hdr *)(ip + 1);
+			assert_int_equal(ip->time_to_live, 64);
+			assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+			assert_int_equal(ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+			assert_int_equal(rte_raw_cksum(ic, 8 + payloads[p]), 0xffff);
+			rte_pktmbuf_free(r);
+			replies++;
+		}
+	assert_int_equal(stats().icmp_echo_replies, replies);
+	eng_assert_conserved(&F);
+}
+
 /* Closed port: ICMP port unreachable quoting the datagram, at most
  * icmp_burst back to back, more once the bucket refills. */
 static void test_port_unreachable_rate_limited(void **state)
@@ -773,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_cksum_matches_dpdk),
 		cmocka_unit_test_setup_teardown(test_arp_request_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_reply_any_ttl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_unreachable_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_echo_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_options_and_padding, setup, teardown),
