@@ -22,18 +22,12 @@ static void icmp_echo_reply(struct tern_engine *eng, struct rte_mbuf *m,
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t src = ip->src_addr;
-	uint16_t old_w, new_w;
 
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = src;
-	memcpy(&old_w, &ip->time_to_live, 2); /* TTL and protocol: one word */
-	ip->time_to_live = 64;
-	memcpy(&new_w, &ip->time_to_live, 2);
-	ip->hdr_checksum = eng_cksum_adjust(ip->hdr_checksum, old_w, new_w);
-	memcpy(&old_w, &ic->icmp_type, 2);    /* type and code: one word */
-	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	memcpy(&new_w, &ic->icmp_type, 2);
-	ic->icmp_cksum = eng_cksum_adjust(ic->icmp_cksum, old_w, new_w);
+	/* TTL and protocol, type and code: one word each */
+	eng_set_byte_adjust(&ip->time_to_live, 64, &ip->hdr_checksum);
+	eng_set_byte_adjust(&ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY, &ic->icmp_cksum);
 	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	if (eng_tx(eng, m) == 0) {

@@ -49,14 +49,8 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
-	{
-		uint16_t old_w, new_w;
-
-		memcpy(&old_w, &ip->time_to_live, 2); /* TTL and protocol: one word */
-		ip->time_to_live = 64;
-		memcpy(&new_w, &ip->time_to_live, 2);
-		ip->hdr_checksum = eng_cksum_adjust(ip->hdr_checksum, old_w, new_w);
-	}
+	/* TTL and protocol: one word */
+	eng_set_byte_adjust(&ip->time_to_live, 64, &ip->hdr_checksum);
 	uh->src_port = uh->dst_port;
 	uh->dst_port = p;
 }
