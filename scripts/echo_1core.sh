@@ -19,18 +19,23 @@
 # core its forwarding thread got (CPU time / wall time), which tells a
 # starved run on a shared machine from a slow one. The same CPU, frame size and number of
 # packets in flight (--inject per port; testpmd's --tx-first sends one burst
-# of 32 per port, so other values use --burst for it) on both sides.
+# of 32 per port, so other values use --burst for it) on both sides, and
+# frames of the same form: testpmd's txonly frames carry UDP checksum 0
+# (RFC 768: none), so tern-echo-loop injects the same by default
+# (--udp-cksum off); --udp-cksum on gives tern datagrams with a checksum,
+# which every echo verifies (testpmd's side cannot be given one).
 #
 #   scripts/echo_1core.sh [--build-dir DIR] [--pairs N] [--seconds S]
 #                         [--inject N] [--size BYTES] [--cpu C] [--out FILE.json]
+#                         [--udp-cksum off|on]
 #
 # Defaults: build/release, 5 pairs of 4 s, 32 packets per port, 64-byte
-# frames, forwarding on CPU 0. Exit: 0 measured; 1 a run failed (the
-# message says which; it is left out of the figure); 2 cannot run here (no
-# testpmd, no free hugepages, one CPU).
+# frames, UDP checksum off, forwarding on CPU 0. Exit: 0 measured; 1 a run
+# failed (the message says which; it is left out of the figure); 2 cannot
+# run here (no testpmd, no free hugepages, one CPU).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out=
+builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out= cksum=off
 while [ $# -gt 0 ]; do
     case "$1" in
     --build-dir) builddir=$2; shift ;;
@@ -40,7 +45,8 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift ;;
     --cpu) cpu=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    --udp-cksum) cksum=$2; shift ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "echo_1core: unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -56,6 +62,7 @@ free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
 [ -x "$loop" ] || { say "$loop not built (needs libjansson-dev: scripts/setup.sh)"; exit 1; }
 # the first second is warm-up; one sample left would be the whole figure
 [ "$seconds" -ge 3 ] || { say "--seconds must be >= 3 (the first second is warm-up; two more are measured)"; exit 1; }
+case "$cksum" in on|off) ;; *) say "--udp-cksum is off or on"; exit 1 ;; esac
 [ "$inject" -ge 1 ] && [ "$inject" -le 512 ] || { say "--inject must be 1..512 (testpmd's --burst)"; exit 1; }
 main_lcore=$(( cpu == 0 ? 1 : 0 ))
 
@@ -77,7 +84,7 @@ run_a() {
     prefixes+=("$prefix")
     timeout -s KILL $((seconds + 30)) "$loop" -l "$cpu" --no-pci --file-prefix "$prefix" -- \
         --socket "$tmp/loop${n}A.sock" --seconds "$seconds" --inject "$inject" \
-        --size "$size" >"$tmp/out${n}A" 2>"$tmp/err${n}A" || rc=$?
+        --size "$size" --udp-cksum "$cksum" >"$tmp/out${n}A" 2>"$tmp/err${n}A" || rc=$?
     [ "$rc" -eq 0 ] && return 0
     say "run ${n}A: tern-echo-loop exited $rc"
     tail -n 3 "$tmp/out${n}A" "$tmp/err${n}A" >&2
@@ -147,7 +154,7 @@ run_b() {
     fi
 }
 
-say "$pairs pairs, A = tern-echo-loop, B = testpmd 5tswap --tx-first, one memif loop in one process on CPU $cpu, $seconds s each, $inject packets per port, $size-byte frames"
+say "$pairs pairs, A = tern-echo-loop, B = testpmd 5tswap --tx-first, one memif loop in one process on CPU $cpu, $seconds s each, $inject packets per port, $size-byte frames, tern's UDP checksums $cksum"
 : >"$tmp/runs"
 status=0
 for ((n = 1; n <= pairs; n++)); do
@@ -163,10 +170,10 @@ for ((n = 1; n <= pairs; n++)); do
     done
 done
 
-"$py" - "$tmp/runs" "${out:-/dev/null}" "$seconds" "$inject" "$size" "$cpu" <<'PY' || status=1
+"$py" - "$tmp/runs" "${out:-/dev/null}" "$seconds" "$inject" "$size" "$cpu" "$cksum" <<'PY' || status=1
 import json, os, re, statistics, sys
 
-runs_file, out, seconds, inject, size, cpu = sys.argv[1:7]
+runs_file, out, seconds, inject, size, cpu, cksum = sys.argv[1:8]
 
 
 def parse_a(path):
@@ -254,7 +261,7 @@ res = {"job": "udp_echo_1core_ab", "a": "tern-echo-loop",
        "topology": "one process, one forwarding core, two memif ports looped "
                    "(server + client on one socket file)",
        "cpu": int(cpu), "seconds": int(seconds), "inject_per_port": int(inject),
-       "frame_bytes": int(size), "figure": "rx packets/s summed over both ports, "
+       "frame_bytes": int(size), "udp_cksum_a": cksum == "on", "figure": "rx packets/s summed over both ports, "
        "median of the per-second samples after the first",
        "cpu_share": "per run, CPU time of the forwarding thread / wall time: below 1, "
        "the run shared its core with other load", "runs": runs,

@@ -13,7 +13,11 @@
  * (scripts/echo_1core.sh).
  *
  *   tern-echo-loop -l 0 --no-pci -- --socket /tmp/loop.sock [--seconds 3]
- *                  [--inject 32] [--size 64] [--port 7]
+ *                  [--inject 32] [--size 64] [--port 7] [--udp-cksum on|off]
+ *
+ * --udp-cksum off injects datagrams with UDP checksum 0 (RFC 768: none), the
+ * form of testpmd's --tx-first frames; on (the default) computes one, which
+ * every echo then verifies.
  *
  * Stdout: one JSON object per line (jansson): {"t": s, "rx_pps": ...} once
  * a second, the packets received per second summed over both ports, then
@@ -32,7 +36,10 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #include <tern/eal.h>
 #include <tern/engine.h>
@@ -52,6 +59,7 @@ struct loop_opts {
 	uint32_t inject;          /* datagrams sent by each side at the start */
 	uint16_t size;            /* frame bytes without the FCS */
 	uint16_t port;
+	bool udp_cksum;           /* false: datagrams carry checksum 0 ("none") */
 };
 
 /* One end of the loop: a memif port and the engine on it. */
@@ -119,6 +127,40 @@ static intptr_t echo_task(void *arg)
 	}
 }
 
+/*
+ * A datagram to the peer's socket with UDP checksum 0, RFC 768's "none":
+ * the form of testpmd's --tx-first frames (txonly writes no UDP checksum),
+ * so that both sides of the A/B echo frames of the same form. Built here,
+ * since tern_udp_sendto() always computes one.
+ */
+static int frame_no_cksum(struct rte_mbuf *m, const struct loop_side *s,
+			  const struct loop_side *peer, uint16_t port, uint16_t size)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, size);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+	if (eh == NULL)
+		return -ENOBUFS; /* a frame larger than the pool's buffers */
+	memset(eh, 0x5a, size);
+	memcpy(eh->dst_addr.addr_bytes, peer->mac, 6);
+	memcpy(eh->src_addr.addr_bytes, s->mac, 6);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(size - RTE_ETHER_HDR_LEN));
+	ip->src_addr = rte_cpu_to_be_32(s->ip);
+	ip->dst_addr = rte_cpu_to_be_32(peer->ip);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uh->src_port = rte_cpu_to_be_16(port);
+	uh->dst_port = rte_cpu_to_be_16(port);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(size - RTE_ETHER_HDR_LEN - sizeof(*ip)));
+	uh->dgram_cksum = 0;
+	return 0;
+}
+
 /* Sends the side's first datagrams to the other side's socket, from the
  * same port number: the replies come back to our socket and go round. */
 static int inject(struct loop_app *a, struct loop_side *s, const struct loop_side *peer)
@@ -132,9 +174,20 @@ static int inject(struct loop_app *a, struct loop_side *s, const struct loop_sid
 
 		if (rte_pktmbuf_alloc_bulk(tern_mbuf_pool_mempool(a->pool), m, n) < 0)
 			return -ENOMEM;
-		for (uint16_t i = 0; i < n; i++)
-			memset(rte_pktmbuf_append(m[i], payload), 0x5a, payload);
-		k = tern_udp_sendto_burst(s->sock, m, n, peer->ip, a->o.port, TERN_TOKEN_NONE);
+		if (a->o.udp_cksum) {
+			for (uint16_t i = 0; i < n; i++)
+				memset(rte_pktmbuf_append(m[i], payload), 0x5a, payload);
+			k = tern_udp_sendto_burst(s->sock, m, n, peer->ip, a->o.port,
+						  TERN_TOKEN_NONE);
+		} else {
+			/* the engine's worker 0 is this core: its queue is ours too */
+			for (uint16_t i = 0; i < n; i++)
+				if (frame_no_cksum(m[i], s, peer, a->o.port, a->o.size) < 0) {
+					rte_pktmbuf_free_bulk(m, n);
+					return -ENOBUFS;
+				}
+			k = tern_port_tx_burst(s->port, 0, m, n);
+		}
 		if (k < n)
 			rte_pktmbuf_free_bulk(m + (k > 0 ? k : 0), n - (k > 0 ? (uint16_t)k : 0));
 		if (k <= 0)
@@ -346,13 +399,14 @@ static bool report(const struct loop_app *a, uint32_t leaked)
 			 json_integer_value(json_object_get(s1, "drops"));
 	bool ok = a->err == 0 && law0 && law1 && drops == 0 && leaked == 0;
 
-	emit(json_pack("{s:{s:f, s:f, s:I, s:f, s:I, s:I, s:I, s:o, s:o, s:b, s:i}}", "summary",
+	emit(json_pack("{s:{s:f, s:f, s:I, s:f, s:I, s:I, s:b, s:I, s:o, s:o, s:b, s:i}}", "summary",
 		       "seconds", (double)a->run_ns / LOOP_NS_PER_S,
 		       "cpu_share", a->steady_ns ? (double)a->cpu_ns / (double)a->steady_ns : 0.0,
 		       "rx", (json_int_t)rx,
 		       "rx_pps_mean", a->run_ns ? (double)rx * LOOP_NS_PER_S / (double)a->run_ns : 0.0,
 		       "frame_bytes", (json_int_t)a->o.size,
 		       "inject_per_side", (json_int_t)a->o.inject,
+		       "udp_cksum", a->o.udp_cksum,
 		       "mbufs_leaked", (json_int_t)leaked,
 		       "server", s0, "client", s1, "ok", ok, "error", a->err));
 	return ok;
@@ -365,11 +419,12 @@ static int parse_args(int argc, char **argv, struct loop_opts *o)
 	static const struct option lo[] = {
 		{ "socket", 1, NULL, 's' }, { "seconds", 1, NULL, 't' },
 		{ "inject", 1, NULL, 'i' }, { "size", 1, NULL, 'z' },
-		{ "port", 1, NULL, 'p' }, { NULL, 0, NULL, 0 },
+		{ "port", 1, NULL, 'p' }, { "udp-cksum", 1, NULL, 'c' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct loop_opts){ .seconds = 3, .inject = BURST, .size = 64, .port = 7 };
+	*o = (struct loop_opts){ .seconds = 3, .inject = BURST, .size = 64, .port = 7,
+				 .udp_cksum = true };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		unsigned long v = optarg ? strtoul(optarg, NULL, 0) : 0;
@@ -380,6 +435,11 @@ static int parse_args(int argc, char **argv, struct loop_opts *o)
 		case 'i': o->inject = (uint32_t)v; break;
 		case 'z': o->size = (uint16_t)v; break;
 		case 'p': o->port = (uint16_t)v; break;
+		case 'c':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return -EINVAL;
+			o->udp_cksum = strcmp(optarg, "on") == 0;
+			break;
 		default: return -EINVAL;
 		}
 	}
@@ -403,7 +463,7 @@ int main(int argc, char **argv)
 	argv[first - 1] = argv[0];
 	if (parse_args(argc - first + 1, argv + first - 1, &a.o) < 0) {
 		fprintf(stderr, "usage: %s [EAL args] -- --socket PATH [--seconds 1..%d] "
-			"[--inject N] [--size 60..1514] [--port N]\n", argv[0], MAX_SECONDS);
+			"[--inject N] [--size 60..1514] [--port N] [--udp-cksum on|off]\n", argv[0], MAX_SECONDS);
 		tern_eal_destroy(a.eal);
 		return 2;
 	}
