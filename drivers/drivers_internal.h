@@ -76,6 +76,9 @@ struct tern_txq_lock {
 #define TERN_RETA_SW 128    /* software table size; power of two */
 #define TERN_RETA_MAX 512   /* largest device table tern mirrors */
 #define TERN_RSS_KEY_MAX 64
+/* Queues of a ring port with conf.ring_rss: what net_ring takes. */
+#define TERN_RING_QUEUES_MAX (RTE_PMD_RING_MAX_RX_RINGS < RTE_PMD_RING_MAX_TX_RINGS ? \
+			      RTE_PMD_RING_MAX_RX_RINGS : RTE_PMD_RING_MAX_TX_RINGS)
 
 struct tern_port {
 	uint16_t port_id;
@@ -107,7 +110,9 @@ struct tern_port {
 	struct rte_ring **rd_rings;        /* per worker: packets it owns */
 	struct tern_txq_lock *txq_locks;   /* per TX queue, when tx_shared */
 	struct tern_worker_sw *sw;         /* per worker, NUMA-local */
-	struct rte_ring *pair_rings[2];    /* TERN_PORT_RING: rings it created */
+	bool ring_rss;                     /* ring pair steered by the sender */
+	/* TERN_PORT_RING: the rings it created (its TX queues, the peer's RX). */
+	struct rte_ring *pair_rings[TERN_RING_QUEUES_MAX];
 };
 
 /* Pool bookkeeping used by ports (drivers/pool.c). */

@@ -53,6 +53,10 @@ static int check_conf(const struct tern_port_conf *c)
 		DRV_LOG(ERR, "conf.pool is NULL: create one with tern_mbuf_pool_create()");
 		return -EINVAL;
 	}
+	if (c->ring_rss) {
+		DRV_LOG(ERR, "conf.ring_rss is for ring pairs: use tern_port_pair_create()");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -67,6 +71,7 @@ struct tern_port *tern__port_alloc(const struct tern_port_conf *c)
 	p->nb_workers = c->nb_workers;
 	p->link_wait_ms = c->link_wait_ms;
 	p->memif_server = c->memif_server;
+	p->ring_rss = c->ring_rss;
 	snprintf(p->iface, sizeof(p->iface), "%s", c->iface ? c->iface : "");
 	snprintf(p->socket, sizeof(p->socket), "%s", c->socket ? c->socket : "");
 	return p;
@@ -166,12 +171,14 @@ static int attach(struct tern_port *p, const struct tern_port_conf *c)
 	return 0;
 }
 
-/* Queues: one per worker where the device can steer by Toeplitz RSS. */
+/* Queues: one per worker where the device can steer by Toeplitz RSS (a
+ * ring pair with ring_rss is such a device: its sender steers). */
 static void pick_queues(struct tern_port *p, const struct rte_eth_dev_info *di)
 {
-	uint16_t cap = tern__preset(p->preset)->max_queues;
-	bool rss = (di->flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_UDP) &&
-		   di->max_rx_queues >= p->nb_workers && cap != 1;
+	uint16_t cap = p->ring_rss ? 0 : tern__preset(p->preset)->max_queues;
+	bool rss = p->ring_rss ||
+		   ((di->flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_UDP) &&
+		    di->max_rx_queues >= p->nb_workers && cap != 1);
 
 	p->nb_rxq = rss ? p->nb_workers : 1;
 	p->nb_txq = RTE_MIN(p->nb_workers, di->max_tx_queues);
@@ -284,7 +291,7 @@ void tern__port_free(struct tern_port *p)
 		rte_eth_dev_close(p->port_id);
 	if (p->is_vdev)
 		rte_eal_hotplug_remove("vdev", p->name);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < TERN_RING_QUEUES_MAX; i++)
 		drain_free_ring(p->pair_rings[i]);
 	if (p->pool != NULL)
 		tern__pool_put(p->pool);

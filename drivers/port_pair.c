@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Two ring-backed ports wired back to back in one process (net_ring). */
+/*
+ * Two ring-backed ports wired back to back in one process (net_ring). Each
+ * port owns the rings it transmits into, which are its peer's RX queues:
+ * one per direction, or with conf.ring_rss one per worker and direction.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +13,13 @@
 #include "drivers_internal.h"
 
 static int pair_attach(struct tern_port *p, const char *name,
-		       struct rte_ring *rx, struct rte_ring *tx)
+		       struct rte_ring **rx, struct rte_ring **tx, uint16_t nq)
 {
 	int id;
 
 	/* The ring PMD registers a vdev "net_ring_<name>"; removal needs it. */
 	snprintf(p->name, sizeof(p->name), "net_ring_%s", name);
-	id = rte_eth_from_rings(name, &rx, 1, &tx, 1, (unsigned int)rte_socket_id());
+	id = rte_eth_from_rings(name, rx, nq, tx, nq, (unsigned int)rte_socket_id());
 	if (id < 0) {
 		DRV_LOG(ERR, "ring port %s: %s%s", p->name, rte_strerror(rte_errno),
 			rte_errno == EINVAL ? ": is conf.name unique?" : "");
@@ -26,39 +30,41 @@ static int pair_attach(struct tern_port *p, const char *name,
 	return 0;
 }
 
-static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t desc)
+static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t q,
+				  uint16_t desc)
 {
 	char name[RTE_RING_NAMESIZE];
 
-	snprintf(name, sizeof(name), "%s_%s", base, dir);
-	/* One producer and one consumer: TX of one side, RX of the other,
-	 * each behind a single queue. */
+	snprintf(name, sizeof(name), "%s_%s%u", base, dir, q);
+	/* One producer and one consumer: TX queue q of one side, RX queue q
+	 * of the other, each polled by one worker. */
 	return rte_ring_create(name, rte_align32pow2(desc ? desc : 1024),
 			       (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
+/* a's TX queue q is ring ab<q>, b's RX queue q; and back through ba<q>. */
 static int pair_build(const struct tern_port_conf *c, struct tern_port *a,
-		      struct tern_port *b)
+		      struct tern_port *b, uint16_t nq)
 {
 	char base[24], name[24];
-	struct rte_ring *ab, *ba;
-	int rc;
+	int rc = 0;
 
 	snprintf(base, sizeof(base), "tpr_%s", c->name ? c->name : "0");
-	ab = pair_ring(base, "ab", c->rx_desc);
-	ba = pair_ring(base, "ba", c->rx_desc);
-	a->pair_rings[0] = ab;
-	b->pair_rings[0] = ba;
-	if (ab == NULL || ba == NULL) {
-		DRV_LOG(ERR, "ring pair %s: %s: give conf.name a unique value",
-			base, rte_strerror(rte_errno));
-		return -rte_errno;
+	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+		a->pair_rings[q] = pair_ring(base, "ab", q, c->rx_desc);
+		b->pair_rings[q] = pair_ring(base, "ba", q, c->rx_desc);
+		if (a->pair_rings[q] == NULL || b->pair_rings[q] == NULL) {
+			DRV_LOG(ERR, "ring pair %s: %s: give conf.name a unique value",
+				base, rte_strerror(rte_errno));
+			rc = -rte_errno;
+		}
 	}
 	snprintf(name, sizeof(name), "%sa", c->name ? c->name : "0");
-	rc = pair_attach(a, name, ba, ab);
+	if (rc == 0)
+		rc = pair_attach(a, name, b->pair_rings, a->pair_rings, nq);
 	snprintf(name, sizeof(name), "%sb", c->name ? c->name : "0");
 	if (rc == 0)
-		rc = pair_attach(b, name, ab, ba);
+		rc = pair_attach(b, name, a->pair_rings, b->pair_rings, nq);
 	if (rc == 0)
 		rc = tern__port_setup(a, c);
 	if (rc == 0)
@@ -66,22 +72,35 @@ static int pair_build(const struct tern_port_conf *c, struct tern_port *a,
 	return rc;
 }
 
+static int pair_check(const struct tern_port_conf *conf)
+{
+	if (conf == NULL || conf->pool == NULL || conf->nb_workers == 0) {
+		DRV_LOG(ERR, "ring pair needs conf with pool and nb_workers >= 1");
+		return -EINVAL;
+	}
+	if (conf->ring_rss && conf->nb_workers > TERN_RING_QUEUES_MAX) {
+		DRV_LOG(ERR, "conf.ring_rss makes a ring per worker: nb_workers is %u, net_ring takes at most %u",
+			conf->nb_workers, TERN_RING_QUEUES_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int tern_port_pair_create(const struct tern_port_conf *conf,
 			  struct tern_port **a, struct tern_port **b)
 {
 	struct tern_port_conf c;
 	struct tern_port *pa, *pb;
-	int rc;
+	int rc = pair_check(conf);
 
-	if (conf == NULL || conf->pool == NULL || conf->nb_workers == 0) {
-		DRV_LOG(ERR, "ring pair needs conf with pool and nb_workers >= 1");
-		return -EINVAL;
-	}
+	if (rc < 0)
+		return rc;
 	c = *conf;
 	c.preset = TERN_PORT_RING;
 	pa = tern__port_alloc(&c);
 	pb = tern__port_alloc(&c);
-	rc = (pa == NULL || pb == NULL) ? -ENOMEM : pair_build(&c, pa, pb);
+	rc = (pa == NULL || pb == NULL) ? -ENOMEM :
+	     pair_build(&c, pa, pb, c.ring_rss ? c.nb_workers : 1);
 	if (rc < 0) {
 		/* Ports first: their PMD still points at the rings. */
 		if (pa != NULL)

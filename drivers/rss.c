@@ -42,7 +42,9 @@ void tern__rss_init(struct tern_port *p)
 void tern__rss_conf(struct tern_port *p, const struct rte_eth_dev_info *di,
 		    struct rte_eth_conf *ec)
 {
-	if (p->nb_rxq < 2)
+	/* A ring_rss pair has no RSS engine to configure: its sender applies
+	 * our key and table, as they are. */
+	if (p->nb_rxq < 2 || p->ring_rss)
 		return;
 	if (di->hash_key_size > 0 && di->hash_key_size <= TERN_RSS_KEY_MAX)
 		p->rss_key_len = di->hash_key_size;
@@ -63,7 +65,7 @@ int tern__rss_program(struct tern_port *p)
 	struct rte_eth_rss_reta_entry64 conf[TERN_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
 	int rc;
 
-	if (p->nb_rxq < 2)
+	if (p->nb_rxq < 2 || p->ring_rss)
 		return 0;
 	memset(conf, 0, sizeof(conf));
 	for (uint16_t i = 0; i < p->reta_size; i++) {

@@ -136,6 +136,9 @@ struct tern_port_conf {
 	uint32_t offloads;         /* TERN_OFFLOAD_* wanted; 0: none */
 	struct tern_mbuf_pool *pool;  /* RX buffers; must outlive the port */
 	uint32_t link_wait_ms;     /* tern_port_start waits this long for link */
+	bool ring_rss;             /* RING pair only: a ring per worker and
+	                              direction, an emulated RSS NIC steered by
+	                              the sender (tern_port_pair_create) */
 };
 
 /*
@@ -154,6 +157,17 @@ int tern_port_create(const struct tern_port_conf *conf, struct tern_port **out);
 /*
  * Two ring-backed ports wired back to back in this process: what one sends,
  * the other receives. conf->preset is ignored. Returns as tern_port_create.
+ *
+ * By default each side has one RX and one TX ring: with several workers the
+ * receiver steers in software (worker 0 hashes and passes packets on). With
+ * conf->ring_rss, each side has nb_workers RX and TX queues (at most 16,
+ * else -EINVAL) and TX queue q of one side feeds RX queue q of the other;
+ * the port then behaves as a NIC with Toeplitz RSS: a queue per worker, no
+ * software redistribution. The steering is the sender's job, as the NIC's:
+ * to reach worker w of a port, send on TX queue w of its peer, where w is
+ * tern_port_rss_worker(port, tern_port_rss_hash_v4(port, ...)) of the
+ * packet (queue 0 for what RSS does not hash, such as ARP). This is how the
+ * tests run the per-worker-queue path without a NIC.
  */
 int tern_port_pair_create(const struct tern_port_conf *conf,
 			  struct tern_port **a, struct tern_port **b);

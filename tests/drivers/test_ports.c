@@ -187,6 +187,86 @@ static void test_software_redistribution(void **state)
 	assert_int_equal(tern_mbuf_pool_in_use(pool), 0);
 }
 
+/* Receives n packets on worker w of p and checks that each is a flow the
+ * port's table gives to w. Returns how many came. */
+static uint16_t rx_owned(struct tern_port *p, uint16_t w, uint16_t n)
+{
+	struct rte_mbuf *rx[BURST];
+	uint16_t got = rx_n(p, w, rx, n);
+
+	for (uint16_t i = 0; i < got; i++) {
+		bool hashed;
+
+		assert_int_equal(tern_port_rss_worker(p, tern__mbuf_flow_hash(p, rx[i], &hashed)), w);
+	}
+	rte_pktmbuf_free_bulk(rx, got);
+	return got;
+}
+
+/* conf.ring_rss: a queue per worker, TX queue q feeding the peer's RX
+ * queue q, and the sender steers by the receiver's hash as a NIC would.
+ * Worker 1 receives on its own, without worker 0 polling. */
+static void test_ring_rss_queue_per_worker(void **state)
+{
+	struct tern_port_conf c = conf(TERN_PORT_RING, "rssq", 2);
+	struct rte_mbuf *tx[BURST], *extra;
+	uint16_t want[2] = { 0 };
+	struct tern_port_stats st;
+	struct tern_port *a, *b;
+
+	c.ring_rss = true;
+	assert_int_equal(tern_port_pair_create(&c, &a, &b), 0);
+	assert_int_equal(tern_port_nb_rx_queues(b), 2);
+	assert_int_equal(tern_port_nb_tx_queues(b), 2);
+	assert_int_equal(tern_port_nb_rx_queues(a), 2);
+	assert_int_equal(tern_port_start(a), 0);
+	assert_int_equal(tern_port_start(b), 0);
+	for (int i = 0; i < BURST; i++) {
+		uint16_t w = tern_port_rss_worker(b, tern_port_rss_hash_v4(b, 0x0a000001,
+			0x0a000002, 1000 + i, 53));
+
+		tx[i] = drv_test_udp(mp, 0x0a000001, 0x0a000002, 1000 + i, 53, i);
+		assert_int_equal(tern_port_tx_burst(a, w, &tx[i], 1), 1);
+		want[w]++;
+	}
+	assert_in_range(want[1], 1, BURST - 1);
+	assert_int_equal(rx_owned(b, 1, BURST), want[1]);
+	assert_int_equal(rx_owned(b, 0, BURST), want[0]);
+	/* Back: b's TX queue 1 reaches a's RX queue 1 and no other. */
+	extra = drv_test_udp(mp, 0x0a000002, 0x0a000001, 53, 1000, 0);
+	assert_int_equal(tern_port_tx_burst(b, 1, &extra, 1), 1);
+	assert_int_equal(tern_port_rx_burst(a, 0, tx, BURST), 0);
+	assert_int_equal(rx_n(a, 1, tx, BURST), 1);
+	rte_pktmbuf_free(tx[0]);
+	assert_int_equal(tern_port_stats_get(b, &st), 0);
+	assert_int_equal(st.rx_packets, BURST);
+	assert_int_equal(st.sw_hashed, 0);
+	assert_int_equal(st.sw_redirected, 0);
+	assert_int_equal(st.tx_lock_spins, 0);
+	tern_port_destroy(a);
+	tern_port_destroy(b);
+	assert_int_equal(tern_mbuf_pool_in_use(pool), 0);
+}
+
+/* ring_rss is for pairs, and net_ring takes 16 queues per direction. */
+static void test_ring_rss_bad_conf(void **state)
+{
+	struct tern_port_conf c = conf(TERN_PORT_NULL, "rssbad", 1);
+	struct tern_port *a, *b;
+	struct drv_log l;
+	char *log;
+
+	c.ring_rss = true;
+	drv_log_begin(&l);
+	assert_int_equal(tern_port_create(&c, &a), -EINVAL);
+	c.nb_workers = TERN_RING_QUEUES_MAX + 1;
+	assert_int_equal(tern_port_pair_create(&c, &a, &b), -EINVAL);
+	log = drv_log_end(&l);
+	assert_log_has(log, "conf.ring_rss is for ring pairs");
+	assert_log_has(log, "net_ring takes at most 16");
+	free(log);
+}
+
 static void test_null_port(void **state)
 {
 	struct tern_port_conf c = conf(TERN_PORT_NULL, "n0", 1);
@@ -456,6 +536,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_toeplitz_matches_reference, baseline),
 		cmocka_unit_test_teardown(test_pick_sport_hashes_back, baseline),
 		cmocka_unit_test_teardown(test_software_redistribution, baseline),
+		cmocka_unit_test_teardown(test_ring_rss_queue_per_worker, baseline),
+		cmocka_unit_test_teardown(test_ring_rss_bad_conf, baseline),
 		cmocka_unit_test_teardown(test_null_port, baseline),
 		cmocka_unit_test_teardown(test_pcap_replay, baseline),
 		cmocka_unit_test_teardown(test_offloads_stats_xstats, baseline),
