@@ -27,7 +27,15 @@
 #
 #   scripts/echo_1core.sh [--build-dir DIR] [--pairs N] [--seconds S]
 #                         [--inject N] [--size BYTES] [--cpu C] [--out FILE.json]
-#                         [--udp-cksum off|on]
+#                         [--udp-cksum off|on] [--profile]
+#
+# --profile: each run is also sampled with `perf record -e cpu-clock` (no
+# hardware counters needed) on its forwarding thread for the seconds after
+# the first, and the job splits each side's time per packet into the memif
+# PMD, the rest of DPDK and libc (ld.so is DPDK's per-lcore TLS), the kernel
+# and the program's own code (tern's engine and runtime, or testpmd's
+# forwarding loop): where the gap between the two is. Sampling slows both
+# sides; the ratio of such runs is reported, not meant for the gate.
 #
 # Defaults: build/release, 5 pairs of 4 s, 32 packets per port, 64-byte
 # frames, UDP checksum off, forwarding on CPU 0. Exit: 0 measured; 1 a run
@@ -35,7 +43,7 @@
 # run here (no testpmd, no free hugepages, one CPU).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out= cksum=off
+builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out= cksum=off profile=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --build-dir) builddir=$2; shift ;;
@@ -46,7 +54,8 @@ while [ $# -gt 0 ]; do
     --cpu) cpu=$2; shift ;;
     --out) out=$2; shift ;;
     --udp-cksum) cksum=$2; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    --profile) profile=1 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "echo_1core: unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -63,6 +72,8 @@ free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
 # the first second is warm-up; one sample left would be the whole figure
 [ "$seconds" -ge 3 ] || { say "--seconds must be >= 3 (the first second is warm-up; two more are measured)"; exit 1; }
 case "$cksum" in on|off) ;; *) say "--udp-cksum is off or on"; exit 1 ;; esac
+[ "$profile" -eq 0 ] || command -v perf >/dev/null ||
+    { say "--profile needs perf (Debian package linux-perf)"; exit 2; }
 [ "$inject" -ge 1 ] && [ "$inject" -le 512 ] || { say "--inject must be 1..512 (testpmd's --burst)"; exit 1; }
 main_lcore=$(( cpu == 0 ? 1 : 0 ))
 
@@ -80,15 +91,40 @@ trap cleanup EXIT
 # A: tern-echo-loop prints one JSON line a second and a summary; it ends
 # by itself after --seconds (bounded here all the same).
 run_a() {
-    local n=$1 prefix=tern_1c_A_$$_$1 rc=0
+    local n=$1 prefix=tern_1c_A_$$_$1 rc=0 child
     prefixes+=("$prefix")
     timeout -s KILL $((seconds + 30)) "$loop" -l "$cpu" --no-pci --file-prefix "$prefix" -- \
         --socket "$tmp/loop${n}A.sock" --seconds "$seconds" --inject "$inject" \
-        --size "$size" --udp-cksum "$cksum" >"$tmp/out${n}A" 2>"$tmp/err${n}A" || rc=$?
+        --size "$size" --udp-cksum "$cksum" >"$tmp/out${n}A" 2>"$tmp/err${n}A" &
+    pid=$!
+    if [ "$profile" -eq 1 ]; then
+        # the loop's own PID (timeout's child); its first JSON line is
+        # printed after the first second
+        for ((i = 0; i < 300; i++)); do
+            grep -q '"t":1,' "$tmp/out${n}A" 2>/dev/null && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        child=$(pgrep -P "$pid" | head -1)
+        [ -n "$child" ] && sample "$tmp/perf${n}A" -p "$child"
+    fi
+    wait "$pid" || rc=$?
+    pid=
     [ "$rc" -eq 0 ] && return 0
     say "run ${n}A: tern-echo-loop exited $rc"
     tail -n 3 "$tmp/out${n}A" "$tmp/err${n}A" >&2
     return 1
+}
+
+# --profile: samples a process (-p PID) or thread (-t TID) for seconds - 1
+# s into FILE, then writes FILE.dso: "percent dso" per line.
+sample() {
+    local file=$1
+    shift
+    timeout -s KILL $((seconds + 10)) perf record -q -e cpu-clock -F 2000 -o "$file" "$@" \
+        -- sleep "$((seconds - 1))" >/dev/null 2>&1 || true
+    perf report -i "$file" --no-children --sort dso --stdio 2>/dev/null |
+        awk '$1 ~ /%$/ { sub(/%/, "", $1); print $1, $2 }' >"$file.dso"
 }
 
 # Non-zero per-port Rx-pps lines testpmd has printed so far.
@@ -106,6 +142,14 @@ worker_cpu() {
         return
     done
     echo "0 $(date +%s.%N)"
+}
+
+# The TID of testpmd's forwarding thread.
+worker_tid() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        [[ "$(cat "$t/comm" 2>/dev/null)" == rte-worker-* ]] && { basename "$t"; return; }
+    done
 }
 
 # B: testpmd once it forwards, then SIGINT: its ordered stop and the final
@@ -135,7 +179,12 @@ run_b() {
     if [ "$ready" -eq 1 ]; then
         sleep 1
         cpu0=$(worker_cpu "$pid")
-        sleep "$((2 * seconds - 1)).6"
+        if [ "$profile" -eq 1 ]; then
+            sample "$tmp/perf${n}B" -t "$(worker_tid "$pid")"
+            sleep "$seconds.6"
+        else
+            sleep "$((2 * seconds - 1)).6"
+        fi
         echo "$cpu0 $(worker_cpu "$pid") $(getconf CLK_TCK)" >"$tmp/cpu${n}B"
     fi
     kill -INT "$pid" 2>/dev/null
@@ -217,6 +266,27 @@ def parse_b(path):
     return samples, {"accumulated_drops": drops, "cpu_share": share}
 
 
+def profile(path, pps, cpu_share):
+    """--profile: the forwarding thread's samples by DSO, as ns of its CPU
+    time per packet in four parts (the program's own code is what is left).
+    Samples count CPU time; pps is per wall second, of which the thread had
+    cpu_share."""
+    parts = {"memif": 0.0, "dpdk_libc": 0.0, "kernel": 0.0, "own": 0.0}
+    for line in open(path):
+        pct, dso = line.split(None, 1)
+        dso = dso.strip()
+        if "memif" in dso:
+            key = "memif"
+        elif dso.startswith("[kernel") or dso == "[vdso]":
+            key = "kernel"
+        elif dso.startswith(("librte_", "ld-linux", "libc.", "libm.", "libnuma")):
+            key = "dpdk_libc"
+        else:
+            key = "own"
+        parts[key] += float(pct)
+    return {k: round(v / 100 * cpu_share * 1e9 / pps, 2) for k, v in parts.items()}
+
+
 runs, problems = [], []
 for line in open(runs_file):
     pair, side, start, path = line.split()
@@ -242,6 +312,9 @@ for line in open(runs_file):
         if any(extra["accumulated_drops"].values()):
             problems.append(f"run {pair}B: testpmd dropped {extra['accumulated_drops']}: left out")
             run["rx_pps"] = None
+    prof = os.path.join(os.path.dirname(path), "perf%s%s.dso" % (pair, side))
+    if run["rx_pps"] and os.path.exists(prof):
+        run["profile_ns_per_packet"] = profile(prof, run["rx_pps"], run.get("cpu_share") or 1.0)
     runs.append(run)
 
 by = {}
@@ -280,6 +353,15 @@ for r in runs:
         share = r.get("cpu_share")
         print("echo_1core: pair %d %s: %.2f Mpps%s" % (r["pair"], r["side"], r["rx_pps"] / 1e6,
               ", %.0f%% of the core" % (100 * share) if share else ""), file=sys.stderr)
+for side, name in (("A", "tern"), ("B", "testpmd")):
+    profs = [r["profile_ns_per_packet"] for r in runs
+             if r["side"] == side and "profile_ns_per_packet" in r]
+    if profs:
+        med = {k: statistics.median(p[k] for p in profs) for k in profs[0]}
+        res.setdefault("profile_median_ns_per_packet", {})[name] = med
+        print("echo_1core: %s, ns per packet (median of %d runs): memif %.1f, other DPDK "
+              "and libc %.1f, kernel %.1f, own code %.1f" % (name, len(profs), med["memif"],
+              med["dpdk_libc"], med["kernel"], med["own"]), file=sys.stderr)
 if ratios:
     print("echo_1core: ratio tern / testpmd 5tswap: median %.3f (min %.3f, max %.3f) over %d "
           "pairs; medians %.2f vs %.2f Mpps" % (res["median_ratio"], res["min_ratio"],
