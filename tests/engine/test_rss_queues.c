@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-worker-queue path of a NIC with RSS, end to end through an
+ * engine group: one RX and one TX queue per worker, each engine polling its
+ * own, the device steering. No NIC here: a ring pair with conf.ring_rss is
+ * the device (docs/drivers.md "RSS and software redistribution"), and the
+ * test thread plays both the peer and the NIC's RSS: each frame it sends
+ * goes on the RX queue that the port's Toeplitz key and redirection table
+ * name (tern_port_rss_hash_v4, tern_port_rss_worker), ARP on queue 0, as a
+ * NIC does with what it does not hash. What an engine sends comes out of
+ * the peer's RX queue of the same number, so the test sees which TX queue
+ * each frame left on.
+ *
+ * - flows: 64 flows to a UDP echo socket on both cores; each served on the
+ *   worker its hash names, its echo on that worker's TX queue, both
+ *   workers served some, no software steering at all.
+ * - ARP: learnt on core 0 (the peer's reply carries no flow: queue 0),
+ *   reaches core 1 by message, which sends the datagram it held; the
+ *   ephemeral port (bind 0 with a remote) brings the answer to core 1.
+ * - ephemeral ports: sockets on both cores, each bound to port 0 with a
+ *   remote; every answer of the peer lands on the binding core's queue.
+ * Every test checks the conservation law per engine and ends with every
+ * mbuf back where it was, no task and no record left.
+ */
+#include "grp_test.h"
+
+#define NCORES GRP_CORES
+#define NFLOWS 64
+#define PER_FLOW 8
+#define ECHO_PORT 7
+#define PEER_PORT 9000
+#define EPH_SOCKS 8
+#define MS (UINT64_C(1000000))
+
+static struct tern_eal *eal;
+static struct tern_mbuf_pool *pool;
+
+struct rss_core {
+	struct tern_udp_sock *sock;
+	uint16_t worker;
+	uint64_t echoed, misrouted;
+};
+
+static struct {
+	struct grp_fix f;          /* ports, cores, group, engines: grp_test.h */
+	struct rss_core c[NCORES];
+	uint64_t announces;        /* gratuitous ARPs the peer saw */
+	uint64_t announce_q;       /* peer RX queue (engine TX queue) of the last */
+} M;
+
+static int group_setup(void **state)
+{
+	return eng_test_pool_up("rss_queues", NCORES, 1024, &eal, &pool, &M.f.p.mp);
+}
+
+static int group_teardown(void **state)
+{
+	return eng_test_pool_down(eal, pool);
+}
+
+/* grp_fix_up() with the ring pair an emulated RSS NIC: a queue per worker. */
+static int rss_fix_up(struct grp_fix *f, const char *name)
+{
+	struct tern_port_conf pc = { .name = name, .nb_workers = NCORES, .pool = pool,
+				     .rx_desc = 256, .tx_desc = 256, .ring_rss = true };
+	struct tern_cores_opts co = { .n = NCORES, .no_pin = true, .sched = {
+		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
+		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50 } };
+	struct rte_mempool *mp = f->p.mp;
+
+	memset(f, 0, sizeof(*f));
+	f->p.mp = mp;
+	if (tern_port_pair_create(&pc, &f->p.peer, &f->p.nic) < 0 ||
+	    tern_port_start(f->p.peer) < 0 || tern_port_start(f->p.nic) < 0 ||
+	    tern_cores_create(&co, &f->cores) < 0 ||
+	    tern_engine_group_create(f->p.nic, &f->g) < 0)
+		return -1;
+	f->baseline = tern_mbuf_pool_in_use(pool);
+	for (uint16_t w = 0; w < NCORES; w++) {
+		struct tern_engine_conf ec = { .port = f->p.nic, .worker = w, .pool = pool,
+					       .sched = tern_cores_sched(f->cores, w),
+					       .ip = ENG_IP, .group = f->g,
+					       .arp_timeout_ms = 2000, .arp_retry_ms = 500 };
+
+		if (tern_engine_create(&ec, &f->eng[w]) < 0)
+			return -1;
+	}
+	tern_port_mac(f->p.nic, f->p.eng_mac.addr_bytes);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	memset(M.c, 0, sizeof(M.c));
+	M.announces = 0;
+	M.announce_q = UINT64_MAX;
+	for (uint16_t w = 0; w < NCORES; w++)
+		M.c[w].worker = w;
+	return rss_fix_up(&M.f, "rq");
+}
+
+static int teardown(void **state)
+{
+	return grp_fix_down(&M.f, pool, 1000);
+}
+
+/* The worker a datagram from the peer to us belongs to. */
+static uint16_t flow_worker(uint16_t sport, uint16_t dport)
+{
+	return tern_port_rss_worker(M.f.p.nic, tern_port_rss_hash_v4(M.f.p.nic, PEER_IP, ENG_IP,
+								   sport, dport));
+}
+
+/*
+ * The NIC's RSS: puts m on the engine RX queue its hash names (the peer's
+ * TX queue of that number feeds it). Only UDP and ARP are sent here; ARP
+ * has no flow and goes to queue 0, the default queue of a NIC.
+ */
+static uint16_t nic_tx(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t q = 0;
+
+	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		assert_int_equal(ip->next_proto_id, IPPROTO_UDP);
+		q = flow_worker(rte_be_to_cpu_16(uh->src_port), rte_be_to_cpu_16(uh->dst_port));
+	} else {
+		assert_int_equal(eh->ether_type, RTE_BE16(RTE_ETHER_TYPE_ARP));
+	}
+	assert_int_equal(tern_port_tx_burst(M.f.p.peer, q, &m, 1), 1);
+	return q;
+}
+
+static bool is_announce(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+
+	return eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+	       a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
+	       a->arp_data.arp_sip == rte_cpu_to_be_32(ENG_IP) &&
+	       a->arp_data.arp_tip == rte_cpu_to_be_32(ENG_IP);
+}
+
+/* Counts an announcement and the queue it left on; true if m was one. */
+static bool take_announce(struct rte_mbuf *m, uint16_t q)
+{
+	if (!is_announce(m))
+		return false;
+	M.announces++;
+	M.announce_q = q;
+	return true;
+}
+
+/*
+ * Calls fn for every frame waiting on the peer's RX queues, with the
+ * queue it came out of (the engine TX queue it left on), then frees it.
+ * Returns the frames seen.
+ */
+static uint16_t peer_poll(void (*fn)(struct rte_mbuf *m, uint16_t q, void *arg), void *arg)
+{
+	struct rte_mbuf *pkts[32];
+	uint16_t seen = 0;
+
+	for (uint16_t q = 0; q < NCORES; q++) {
+		uint16_t n = tern_port_rx_burst(M.f.p.peer, q, pkts, 32);
+
+		for (uint16_t i = 0; i < n; i++)
+			if (!take_announce(pkts[i], q))
+				fn(pkts[i], q, arg);
+		rte_pktmbuf_free_bulk(pkts, n);
+		seen += n;
+	}
+	return seen;
+}
+
+static void unexpected(struct rte_mbuf *m, uint16_t q, void *arg)
+{
+	fail_msg("frame of type 0x%04x on queue %u after the test",
+		 rte_be_to_cpu_16(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type), q);
+}
+
+/* After the cores stopped: the law per engine and summed, nothing queued
+ * on the peer side but announcements, mbufs back to the baseline. */
+static void assert_conserved_stopped(struct tern_engine_stats *per, struct tern_engine_stats *sum)
+{
+	assert_int_equal(tern_cores_stop(M.f.cores, 1000 * MS), 0);
+	M.f.stopped = true;
+	assert_int_equal(tern_engine_group_stats(M.f.g, per, sum), NCORES);
+	for (int w = 0; w < NCORES; w++)
+		assert_int_equal(per[w].rx_packets, per[w].delivered +
+				 tern_engine_drops_total(&per[w]) + per[w].ip_frag_held);
+	assert_int_equal(sum->rx_packets,
+			 sum->delivered + tern_engine_drops_total(sum) + sum->ip_frag_held);
+	for (int i = 0; i < 64 && peer_poll(unexpected, NULL) > 0; i++)
+		;
+	assert_int_equal(tern_mbuf_pool_in_use(pool), M.f.baseline);
+}
+
+/* A queue per worker, steered by the device: not one packet went through
+ * tern's software steering, and no TX queue was shared. */
+static void assert_no_sw_steering(void)
+{
+	struct tern_port_stats ps;
+
+	for (uint16_t w = 0; w < NCORES; w++) {
+		assert_int_equal(tern_port_worker_stats_get(M.f.p.nic, w, &ps), 0);
+		assert_int_equal(ps.sw_hashed, 0);
+		assert_int_equal(ps.sw_redirected, 0);
+		assert_int_equal(ps.sw_redirect_full, 0);
+		assert_int_equal(ps.tx_lock_spins, 0);
+	}
+	assert_int_equal(tern_port_stats_get(M.f.p.nic, &ps), 0);
+	assert_int_equal(ps.sw_stop_flushed, 0);
+}
+
+/* ---------------------------------------------------------------- flows */
+
+/* Echoes what arrives on its core's socket until the cores stop, and
+ * counts datagrams that reached a core their hash does not name. */
+static intptr_t echo_task(void *arg)
+{
+	struct rss_core *c = arg;
+	struct tern_udp_dgram d[32];
+
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(c->sock, d, 32, tern_core_shutdown_token());
+		uint16_t k;
+
+		if (n < 0)
+			return n == -ECANCELED ? 0 : n;
+		for (intptr_t i = 0; i < n; i++)
+			c->misrouted += flow_worker(d[i].src_port, d[i].dst_port) != c->worker;
+		k = tern_udp_reply_burst(c->sock, d, n, TERN_UDP_REPLY_UNCHANGED);
+		for (intptr_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m);
+		c->echoed += k;
+	}
+}
+
+struct echo_seen {
+	uint64_t got, got_flow[NFLOWS], per_q[NCORES];
+};
+
+/* An echo of flow f (source port 1000 + f) carries its payload and left
+ * on the TX queue of the worker that owns f. */
+static void peer_check_echo(struct rte_mbuf *m, uint16_t q, void *arg)
+{
+	struct echo_seen *s = arg;
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t f = rte_be_to_cpu_16(uh->dst_port) - 1000;
+
+	assert_int_equal(ip->src_addr, rte_cpu_to_be_32(ENG_IP));
+	assert_int_equal(uh->src_port, RTE_BE16(ECHO_PORT));
+	assert_true(f < NFLOWS);
+	assert_int_equal(*(uint8_t *)(uh + 1), f);
+	assert_int_equal(q, flow_worker(1000 + f, ECHO_PORT));
+	s->got_flow[f]++;
+	s->per_q[q]++;
+	s->got++;
+}
+
+static void test_flows_on_their_own_queues(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct echo_seen s = { 0 };
+	uint64_t want[NCORES] = { 0 }, sent_q[NCORES] = { 0 }, sent = 0, deadline;
+
+	/* The device steers: a queue per worker, software steering off. */
+	assert_int_equal(tern_port_nb_rx_queues(M.f.p.nic), NCORES);
+	assert_int_equal(tern_port_nb_tx_queues(M.f.p.nic), NCORES);
+	for (int w = 0; w < NCORES; w++) {
+		assert_int_equal(tern_udp_bind(M.f.eng[w], ECHO_PORT, NULL, &M.c[w].sock), 0);
+		assert_int_equal(tern_task_spawn(echo_task, &M.c[w], &(struct tern_task_opts){
+			.sched = tern_cores_sched(M.f.cores, w), .name = "echo",
+			.flags = TERN_TASK_DETACHED }, NULL), 0);
+	}
+	for (uint16_t f = 0; f < NFLOWS; f++)
+		want[flow_worker(1000 + f, ECHO_PORT)] += PER_FLOW;
+	/* Both workers own some of the flows, or the test proves nothing. */
+	assert_true(want[0] > 0 && want[1] > 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (s.got < NFLOWS * PER_FLOW && eng_now_ns() < deadline) {
+		/* A round of every flow while the rings (255 each) have room. */
+		if (sent < NFLOWS * PER_FLOW && sent - s.got <= 128 - NFLOWS)
+			for (uint16_t f = 0; f < NFLOWS; f++, sent++)
+				sent_q[nic_tx(eng_udp_frame(&M.f.p, 1000 + f, ECHO_PORT, 18, f))]++;
+		if (peer_poll(peer_check_echo, &s) == 0)
+			eng_pause_us(100);
+	}
+	assert_int_equal(s.got, NFLOWS * PER_FLOW);
+	for (int f = 0; f < NFLOWS; f++)
+		assert_int_equal(s.got_flow[f], PER_FLOW);
+	assert_conserved_stopped(per, &sum);
+	assert_int_equal(M.announces, 1);            /* one per port, not per core */
+	assert_int_equal(M.announce_q, 0);           /* from engine 0, its queue */
+	for (int w = 0; w < NCORES; w++) {
+		assert_int_equal(sent_q[w], want[w]);  /* what the "NIC" steered */
+		assert_int_equal(M.c[w].misrouted, 0);
+		assert_int_equal(M.c[w].echoed, want[w]);
+		assert_int_equal(s.per_q[w], want[w]);
+		assert_int_equal(per[w].rx_packets, want[w]);
+		assert_int_equal(per[w].udp_delivered, want[w]);
+		assert_int_equal(tern_engine_drops_total(&per[w]), 0);
+		assert_int_equal(per[w].tx_packets, want[w] + (w == 0)); /* + the announcement */
+	}
+	assert_no_sw_steering();
+}
+
+/* --------------------------------------------------------- ARP, 2 cores */
+
+struct client {
+	struct tern_udp_sock *s;
+	intptr_t send_rc, recv_rc;
+	uint8_t answer;
+	int done;                  /* release by the task, acquire by the test */
+};
+
+/* On core 1: one datagram to the unresolved peer, then its answer. */
+static intptr_t client_task(void *arg)
+{
+	struct client *c = arg;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(M.f.p.mp);
+	struct tern_udp_dgram d;
+
+	c->send_rc = c->recv_rc = -ENOMEM;
+	if (m != NULL && rte_pktmbuf_append(m, 16) != NULL) {
+		memset(rte_pktmbuf_mtod(m, void *), 0x5a, 16);
+		c->send_rc = tern_udp_sendto(c->s, m, PEER_IP, PEER_PORT,
+					     tern_core_shutdown_token());
+		m = NULL; /* the engine's, or freed by it: no error before queueing here */
+	}
+	rte_pktmbuf_free(m);
+	if (c->send_rc == 0)
+		c->recv_rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
+	if (c->send_rc == 0 && c->recv_rc == 0) {
+		c->answer = *(uint8_t *)d.data;
+		rte_pktmbuf_free(d.m);
+	}
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+struct arp_peer {
+	uint16_t sport;            /* the client's ephemeral port */
+	uint64_t requests, answered;
+	uint64_t reply_q;          /* RX queue the "NIC" put the ARP replies on */
+	uint64_t answer_q;         /* ... and the answer to the datagram */
+};
+
+/* The peer answers ARP requests for itself and the datagram to PEER_PORT;
+ * both must have left on core 1's TX queue. */
+static void peer_serve(struct rte_mbuf *m, uint16_t q, void *arg)
+{
+	struct arp_peer *p = arg;
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_mbuf *r;
+
+	assert_int_equal(q, 1);
+	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
+		assert_int_equal(a->arp_data.arp_tip, rte_cpu_to_be_32(PEER_IP));
+		a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
+		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		a->arp_hlen = 6;
+		a->arp_plen = 4;
+		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+		a->arp_data.arp_sha = peer_mac;
+		a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
+		a->arp_data.arp_tha = M.f.p.eng_mac;
+		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
+		p->reply_q = nic_tx(r);
+		p->requests++;
+		return;
+	}
+	/* The datagram left after resolution, to the MAC the reply gave. */
+	assert_int_equal(eh->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	assert_memory_equal(eh->dst_addr.addr_bytes, peer_mac.addr_bytes, 6);
+	assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
+	assert_int_equal(rte_be_to_cpu_16(uh->src_port), p->sport);
+	assert_int_equal(rte_be_to_cpu_16(uh->dst_port), PEER_PORT);
+	p->answer_q = nic_tx(eng_udp_frame(&M.f.p, PEER_PORT, p->sport, 4, 0x77));
+	p->answered++;
+}
+
+static void test_arp_learnt_on_queue_0_completes_on_core_1(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct arp_peer p = { .reply_q = UINT64_MAX, .answer_q = UINT64_MAX };
+	struct client c = { 0 };
+	uint64_t deadline;
+
+	/* An ephemeral port whose answers from the peer hash to worker 1. */
+	assert_int_equal(tern_udp_bind(M.f.eng[1], 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &c.s), 0);
+	p.sport = tern_udp_sock_port(c.s);
+	assert_true(p.sport >= 49152);
+	assert_int_equal(flow_worker(PEER_PORT, p.sport), 1);
+	assert_int_equal(tern_task_spawn(client_task, &c, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.f.cores, 1), .name = "client",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		if (peer_poll(peer_serve, &p) == 0)
+			eng_pause_us(100);
+	assert_true(__atomic_load_n(&c.done, __ATOMIC_ACQUIRE));
+	assert_int_equal(c.send_rc, 0);
+	assert_int_equal(c.recv_rc, 0);
+	assert_int_equal(c.answer, 0x77);
+	assert_int_equal(p.answered, 1);
+	assert_conserved_stopped(per, &sum);
+	assert_int_equal(M.announces, 1);
+	assert_int_equal(M.announce_q, 0);
+	/* ARP replies have no flow: the device gave them to queue 0, so core
+	 * 0 learnt the peer and sent the entry to core 1, which asked. */
+	assert_int_equal(p.reply_q, 0);
+	assert_true(p.requests >= 1);
+	assert_int_equal(per[1].arp_requests, p.requests);
+	assert_int_equal(per[0].arp_requests, 1);    /* the announcement only */
+	assert_int_equal(per[0].rx_packets, p.requests);
+	assert_int_equal(per[0].udp_delivered, 0);
+	assert_true(per[0].arp_sync_sent >= 1 && per[0].arp_sync_sent <= p.requests);
+	assert_int_equal(per[1].arp_sync_recv, per[0].arp_sync_sent);
+	assert_int_equal(sum.arp_sync_failed, 0);
+	assert_int_equal(sum.arp_timeouts, 0);
+	assert_int_equal(sum.arp_pending_dropped, 0);
+	/* The answer to the ephemeral port hashed to queue 1: core 1's. */
+	assert_int_equal(p.answer_q, 1);
+	assert_int_equal(per[1].rx_packets, 1);
+	assert_int_equal(per[1].udp_delivered, 1);
+	assert_int_equal(per[1].tx_packets, p.requests + 1);
+	assert_no_sw_steering();
+}
+
+/* ------------------------------------------------------ ephemeral ports */
+
+struct eph {
+	struct tern_udp_sock *s[EPH_SOCKS];
+	uint16_t worker;
+	intptr_t rc;               /* first failure, 0 when none */
+	uint64_t answered;
+	int done;                  /* release by the task, acquire by the test */
+};
+
+/* Payload byte of socket k of worker w: the peer echoes it. */
+static uint8_t eph_mark(uint16_t w, int k)
+{
+	return (uint8_t)(w << 4 | k);
+}
+
+/* Sends one datagram from every socket to PEER_PORT + k, then awaits each
+ * socket's answer. */
+static intptr_t eph_task(void *arg)
+{
+	struct eph *e = arg;
+	struct tern_udp_dgram d;
+
+	for (int k = 0; k < EPH_SOCKS && e->rc == 0; k++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(M.f.p.mp);
+
+		if (m == NULL || rte_pktmbuf_append(m, 4) == NULL) {
+			rte_pktmbuf_free(m);
+			e->rc = -ENOMEM;
+			break;
+		}
+		memset(rte_pktmbuf_mtod(m, void *), eph_mark(e->worker, k), 4);
+		e->rc = tern_udp_sendto(e->s[k], m, PEER_IP, PEER_PORT + k,
+					tern_core_shutdown_token());
+		/* Refused before queueing, the mbuf is still ours. */
+		if (e->rc == -EINVAL || e->rc == -ENETUNREACH || e->rc == -ENOBUFS ||
+		    e->rc == -ENOSPC)
+			rte_pktmbuf_free(m);
+	}
+	for (int k = 0; k < EPH_SOCKS && e->rc == 0; k++) {
+		e->rc = tern_udp_recv(e->s[k], &d, tern_core_shutdown_token());
+		if (e->rc == 0) {
+			e->answered += *(uint8_t *)d.data == eph_mark(e->worker, k);
+			rte_pktmbuf_free(d.m);
+		}
+	}
+	__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The peer answers every datagram to its source; the datagram left on the
+ * TX queue of the worker its answer hashes to (the binding core). */
+static void peer_echo(struct rte_mbuf *m, uint16_t q, void *arg)
+{
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t sport = rte_be_to_cpu_16(uh->src_port), dport = rte_be_to_cpu_16(uh->dst_port);
+	uint64_t *answer_q = arg;
+
+	assert_int_equal(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+			 RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	assert_in_range(dport, PEER_PORT, PEER_PORT + EPH_SOCKS - 1);
+	assert_int_equal(flow_worker(dport, sport), q);
+	answer_q[nic_tx(eng_udp_frame(&M.f.p, dport, sport, 4, *(uint8_t *)(uh + 1)))]++;
+}
+
+static void test_ephemeral_ports_bring_answers_home(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct eph e[NCORES] = { 0 };
+	uint64_t answer_q[NCORES] = { 0 }, deadline;
+	bool done = false;
+
+	/* Known peer: no ARP on the wire, the entry reaches core 1 at set-up. */
+	assert_int_equal(tern_arp_add_static(M.f.eng[0], PEER_IP, peer_mac.addr_bytes), 0);
+	for (uint16_t w = 0; w < NCORES; w++) {
+		e[w].worker = w;
+		for (int k = 0; k < EPH_SOCKS; k++) {
+			assert_int_equal(tern_udp_bind(M.f.eng[w], 0, &(struct tern_udp_opts){
+				.remote_ip = PEER_IP, .remote_port = PEER_PORT + k }, &e[w].s[k]), 0);
+			assert_int_equal(flow_worker(PEER_PORT + k,
+						     tern_udp_sock_port(e[w].s[k])), w);
+		}
+		assert_int_equal(tern_task_spawn(eph_task, &e[w], &(struct tern_task_opts){
+			.sched = tern_cores_sched(M.f.cores, w), .name = "eph",
+			.flags = TERN_TASK_DETACHED }, NULL), 0);
+	}
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!done && eng_now_ns() < deadline) {
+		if (peer_poll(peer_echo, answer_q) == 0)
+			eng_pause_us(100);
+		done = __atomic_load_n(&e[0].done, __ATOMIC_ACQUIRE) &&
+		       __atomic_load_n(&e[1].done, __ATOMIC_ACQUIRE);
+	}
+	assert_true(done);
+	assert_conserved_stopped(per, &sum);
+	for (int w = 0; w < NCORES; w++) {
+		assert_int_equal(e[w].rc, 0);
+		assert_int_equal(e[w].answered, EPH_SOCKS);
+		assert_int_equal(answer_q[w], EPH_SOCKS);
+		assert_int_equal(per[w].rx_packets, EPH_SOCKS);
+		assert_int_equal(per[w].udp_delivered, EPH_SOCKS);
+		assert_int_equal(per[w].tx_packets, EPH_SOCKS + (w == 0));
+	}
+	assert_int_equal(per[0].arp_sync_sent, 1);   /* the static entry, at set-up */
+	assert_int_equal(per[1].arp_sync_recv, 1);
+	assert_int_equal(sum.arp_requests, 1);       /* the announcement only */
+	assert_int_equal(M.announces, 1);
+	assert_no_sw_steering();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_flows_on_their_own_queues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_learnt_on_queue_0_completes_on_core_1,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports_bring_answers_home, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
