@@ -262,4 +262,33 @@ static inline bool eng_ip_bcast(const struct tern_engine *eng, uint32_t ip)
 	return ip == 0xffffffffu || (eng_on_link(eng, ip) && (ip | eng->netmask) == 0xffffffffu);
 }
 
+/* ipv4_frag_out.c: datagrams longer than the MTU leave as fragments. */
+#define ENG_MTU RTE_ETHER_MTU /* every port's IPv4 MTU: the engine does not ask the
+                                 port (virtual devices and tap default to 1500) */
+#define ENG_FRAG_MAX 48       /* fragments of a 65535-byte datagram: 46 at most
+                                 (a 60-byte header leaves 1440 bytes each) */
+/* Adds len bytes of chain m from byte off to sum (eng_sum()'s order). */
+uint64_t eng_sum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint64_t sum);
+/*
+ * m (one segment or a chain) starts at a complete IPv4 header of a
+ * datagram over ENG_MTU (or a chain); sends its fragments (one packet for
+ * a chain that fits) to dst through the TX buffer, all or none.
+ * Returns 0: m is the engine's (fragments queued, m freed); or m is
+ * unchanged but its fragment field and stays the caller's:
+ * -ENOBUFS (no room for every fragment: tx_full), -ENOMEM and the
+ * library's errors (ip_frag_out_failed), -EMSGSIZE (over 65535 bytes).
+ */
+int eng_ipv4_frag_tx(struct tern_engine *eng, struct rte_mbuf *m,
+		     const struct rte_ether_addr *dst);
+/*
+ * eng_ipv4_out() for a datagram over ENG_MTU, or a chain: the next hop
+ * is resolved first (awaited in a task), then the datagram fragmented.
+ * Returns as
+ * eng_ipv4_out(), and -EAGAIN (not a task and the neighbour unknown: a
+ * request went out; m stays the caller's) or eng_ipv4_frag_tx()'s errors.
+ * -EHOSTUNREACH, -ECANCELED, -ETIMEDOUT: m was freed.
+ */
+intptr_t eng_ipv4_out_big(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
+			  tern_token_t tok);
+
 #endif

@@ -3,7 +3,8 @@
  * ICMP (RFC 792, RFC 1122 3.2.2): echo replies, made in place from the
  * request, and port unreachable for closed UDP ports, rate limited by a
  * token bucket and never sent about an ICMP error, a broadcast or a
- * fragment (those never reach here).
+ * fragment (those never reach here). A reassembled request longer than
+ * the MTU (ping -s 4000) is answered in fragments (ipv4_frag_out.c).
  */
 #include <string.h>
 
@@ -11,6 +12,25 @@
 
 #include "cksum.h"
 #include "engine_internal.h"
+
+/*
+ * The reply to a request over the MTU (or a chain), its headers already
+ * turned: in fragments to the MAC it came from. The IP checksum of each
+ * fragment is made new; the ICMP one, adjusted, covers the whole.
+ */
+static __attribute__((noinline)) void icmp_echo_reply_big(struct tern_engine *eng,
+							  struct rte_mbuf *m)
+{
+	struct rte_ether_addr peer = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr;
+
+	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+	if (eng_ipv4_frag_tx(eng, m, &peer) == 0) {
+		eng->st.icmp_echo_replies++;
+		eng->st.delivered++;
+		return;
+	}
+	ENG_DROP(eng, m, icmp_no_buf); /* and counted in tx_full or ip_frag_out_failed */
+}
 
 /*
  * Answers an echo request with the same mbuf: addresses swap (the sums do
@@ -30,6 +50,11 @@ static void icmp_echo_reply(struct tern_engine *eng, struct rte_mbuf *m,
 	eng_set_byte_adjust(&ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY, &ic->icmp_cksum);
 	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
+	if (TERN_UNLIKELY(rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + ENG_MTU ||
+			  m->nb_segs != 1)) {
+		icmp_echo_reply_big(eng, m);
+		return;
+	}
 	if (eng_tx(eng, m) == 0) {
 		eng->st.icmp_echo_replies++;
 		eng->st.delivered++;
@@ -46,8 +71,12 @@ void eng_icmp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hd
 
 	if (TERN_UNLIKELY(len < sizeof(*ic)))
 		goto runt;
-	if (TERN_UNLIKELY(eng_fold(eng_sum(ic, len, 0)) != 0xffff))
+	if (TERN_UNLIKELY(m->nb_segs != 1)) { /* reassembled, in pieces */
+		if (eng_fold(eng_sum_chain(m, m->l2_len + hlen, len, 0)) != 0xffff)
+			goto cksum;
+	} else if (TERN_UNLIKELY(eng_fold(eng_sum(ic, len, 0)) != 0xffff)) {
 		goto cksum;
+	}
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0)
 		goto type;
 	icmp_echo_reply(eng, m, ip, ic);

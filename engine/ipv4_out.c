@@ -2,6 +2,7 @@
 /*
  * IPv4 output: the header, the next hop (on link, or the gateway), and the
  * neighbour's MAC from the ARP table (slow path in arp.c when missing).
+ * Datagrams over the MTU are fragmented (ipv4_frag_out.c).
  */
 #include "cksum.h"
 #include "engine_internal.h"
@@ -36,6 +37,8 @@ void eng_ipv4_hdr(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_h
  * the engine's (sent or queued on ARP), or an error with m the caller's
  * (-ENETUNREACH, -ENOBUFS, -ENOSPC), or the resolution's end for a task
  * that waited (-EHOSTUNREACH: freed; -ECANCELED/-ETIMEDOUT: still queued).
+ * A datagram over the MTU, or a chain, goes to eng_ipv4_out_big()
+ * (ipv4_frag_out.c), which adds its own errors.
  */
 intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
 		      tern_token_t tok)
@@ -45,6 +48,8 @@ intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
 	uint32_t nh = dst;
 
 	m->l3_len = sizeof(struct rte_ipv4_hdr);
+	if (TERN_UNLIKELY(rte_pktmbuf_pkt_len(m) > ENG_MTU || m->nb_segs != 1))
+		return eng_ipv4_out_big(eng, m, dst, tok);
 	if (TERN_UNLIKELY(eng_ip_bcast(eng, dst)))
 		return eng_eth_out(eng, m, &bcast, RTE_ETHER_TYPE_IPV4);
 	if (!eng_on_link(eng, dst)) {

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * UDP output: replies made in place from the received datagram (echo's
- * zero-copy path) and sends to an address through IPv4 and ARP.
+ * zero-copy path) and sends to an address through IPv4 and ARP. A datagram
+ * over the MTU, or a chain of mbufs, takes the slow paths: its checksum is
+ * summed in software over every segment (no NIC checksums a datagram that
+ * leaves in fragments) and ipv4_frag_out.c fragments it.
  */
 #include <string.h>
 
@@ -10,7 +13,8 @@
 #include "cksum.h"
 #include "engine_internal.h"
 
-#define UDP_MAX_PAYLOAD (1500 - 20 - 8)
+#define UDP_MAX_PAYLOAD (ENG_MTU - 20 - 8)
+#define UDP_MAX_DGRAM (65535 - 20 - 8) /* payload of the largest IPv4 datagram */
 /* What udp_cksum and eng_ipv4_hdr may ask of the NIC; cleared when a
  * send fails and the mbuf goes back to its caller. */
 #define UDP_TX_FLAGS (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM)
@@ -56,11 +60,28 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 }
 
 /*
- * Rebuilds fresh 20-byte IP and UDP headers just before the payload
- * (options dropped, lengths and checksums new), keeping the peer's MAC.
+ * The checksum of a datagram that is a chain or leaves in fragments, in
+ * software over every segment; the UDP header is at byte uh_off of m.
  */
-static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ether_hdr *old_eh,
-			struct rte_ipv4_hdr *old_ip, struct rte_udp_hdr *old_uh)
+static void udp_cksum_chain(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_udp_hdr *uh,
+			    uint32_t uh_off)
+{
+	uint16_t len = rte_be_to_cpu_16(uh->dgram_len);
+	uint16_t c;
+
+	m->ol_flags &= ~UDP_TX_FLAGS;
+	uh->dgram_cksum = 0;
+	c = eng_cksum(eng_sum_chain(m, uh_off, len, eng_phdr_sum(ip, IPPROTO_UDP, len)));
+	uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: 0 is "none" */
+}
+
+/*
+ * Fresh 20-byte IP and UDP headers just before the payload (options
+ * dropped, lengths new, UDP checksum not yet), keeping the peer's MAC.
+ */
+static void udp_rebuild_hdrs(struct tern_engine *eng, struct rte_mbuf *m,
+			     struct rte_ether_hdr *old_eh, struct rte_ipv4_hdr *old_ip,
+			     struct rte_udp_hdr *old_uh)
 {
 	struct rte_ether_addr peer = old_eh->src_addr;
 	uint32_t src = rte_be_to_cpu_32(old_ip->src_addr), dst = rte_be_to_cpu_32(old_ip->dst_addr);
@@ -77,7 +98,17 @@ static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_
 	uh->src_port = dport;
 	uh->dst_port = sport;
 	uh->dgram_len = rte_cpu_to_be_16(len);
-	udp_cksum(eng, m, ip, uh);
+}
+
+/* udp_rebuild_hdrs() and the checksum, for a one-segment datagram. */
+static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ether_hdr *old_eh,
+			struct rte_ipv4_hdr *old_ip, struct rte_udp_hdr *old_uh)
+{
+	struct rte_ipv4_hdr *ip;
+
+	udp_rebuild_hdrs(eng, m, old_eh, old_ip, old_uh);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	udp_cksum(eng, m, ip, (struct rte_udp_hdr *)(ip + 1));
 }
 
 /* The l2, l3 and l4 lengths (tx_offload) of a received datagram without
@@ -85,6 +116,48 @@ static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_
 #define UDP_RX_LENS rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr), \
 					sizeof(struct rte_udp_hdr), 0, 0, 0, 0)
 #define UDP_LENS_MASK rte_mbuf_tx_offload(0x7f, 0x1ff, 0xff, 0, 0, 0, 0)
+
+/*
+ * tern_udp_reply() of what the inline path does not take: a datagram over
+ * the MTU (reassembled, or grown by the caller) or a chain, swapped in
+ * place or rebuilt as the inline path would, then fragmented. Anything
+ * else it refuses has no room for the headers: not a received datagram.
+ * Out of line, so the inline path keeps nothing for it.
+ */
+static __attribute__((noinline)) int udp_reply_big(struct tern_udp_sock *s,
+						   const struct tern_udp_dgram *d, unsigned flags)
+{
+	struct rte_mbuf *m = d->m;
+	struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
+							 -(int)sizeof(struct rte_udp_hdr));
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)((char *)ip - m->l2_len);
+	struct rte_ether_addr peer = eh->src_addr;
+	int rc;
+
+	if (rte_pktmbuf_headroom(m) < ENG_HDRS || m->l4_len != sizeof(*uh))
+		return -EINVAL;
+	if (rte_pktmbuf_pkt_len(m) > UDP_MAX_DGRAM)
+		return -EMSGSIZE;
+	if ((flags & TERN_UDP_REPLY_UNCHANGED) && (m->tx_offload & UDP_LENS_MASK) == UDP_RX_LENS) {
+		/* the sender's checksum holds, as on the inline path */
+		udp_swap(s->eng, eh, ip, uh);
+		rte_pktmbuf_prepend(m, ENG_HDRS - RTE_ETHER_HDR_LEN);
+	} else {
+		udp_rebuild_hdrs(s->eng, m, eh, ip, uh);
+		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+		udp_cksum_chain(m, ip, (struct rte_udp_hdr *)(ip + 1), sizeof(*ip));
+	}
+	rc = eng_ipv4_frag_tx(s->eng, m, &peer);
+	if (rc < 0) {
+		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's datagram again */
+		m->ol_flags &= ~UDP_TX_FLAGS;
+		return rc;
+	}
+	s->st.tx++;
+	return 0;
+}
 
 /*
  * tern_udp_reply(), inlined into the burst. The checks keep the writes in
@@ -101,7 +174,7 @@ static inline int udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram
 
 	if (TERN_UNLIKELY(rte_pktmbuf_headroom(m) < ENG_HDRS || m->nb_segs != 1 ||
 			  rte_pktmbuf_pkt_len(m) > UDP_MAX_PAYLOAD))
-		return -EINVAL;
+		return udp_reply_big(s, d, flags);
 	if (TERN_LIKELY((flags & TERN_UDP_REPLY_UNCHANGED) &&
 			(m->tx_offload & UDP_LENS_MASK) == UDP_RX_LENS)) {
 		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)(data - ENG_HDRS);
@@ -148,21 +221,34 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 /* Prepends IPv4 and UDP headers to the payload in m. */
 static int udp_build(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t dst, uint16_t port)
 {
-	uint16_t len = rte_pktmbuf_pkt_len(m) + sizeof(struct rte_udp_hdr);
+	uint32_t plen = rte_pktmbuf_pkt_len(m);
+	uint16_t len = (uint16_t)(plen + sizeof(struct rte_udp_hdr));
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *uh;
 
-	if (dst == 0 || port == 0 || m->nb_segs != 1 || len - 8 > UDP_MAX_PAYLOAD ||
-	    rte_pktmbuf_headroom(m) < ENG_HDRS)
+	if (dst == 0 || port == 0 || rte_pktmbuf_headroom(m) < ENG_HDRS)
 		return -EINVAL;
+	if (plen > UDP_MAX_DGRAM)
+		return -EMSGSIZE;
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip) + sizeof(*uh));
 	uh = (struct rte_udp_hdr *)(ip + 1);
 	eng_ipv4_hdr(s->eng, m, ip, IPPROTO_UDP, s->eng->ip, dst, sizeof(*ip) + len);
 	uh->src_port = rte_cpu_to_be_16(s->port);
 	uh->dst_port = rte_cpu_to_be_16(port);
 	uh->dgram_len = rte_cpu_to_be_16(len);
-	udp_cksum(s->eng, m, ip, uh);
+	if (TERN_LIKELY(m->nb_segs == 1 && plen <= UDP_MAX_PAYLOAD))
+		udp_cksum(s->eng, m, ip, uh);
+	else
+		udp_cksum_chain(m, ip, uh, sizeof(*ip));
 	return 0;
+}
+
+/* The errors of eng_ipv4_out() (and udp_build()) after which m is still
+ * the sender's; the others mean the engine took it. */
+static bool udp_send_refused(intptr_t rc)
+{
+	return rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL ||
+	       rc == -EMSGSIZE || rc == -ENOMEM || rc == -EAGAIN;
 }
 
 intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,
@@ -176,7 +262,7 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 	if (rc < 0)
 		return rc;
 	rc = eng_ipv4_out(s->eng, m, ip, tok);
-	if (rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL) {
+	if (udp_send_refused(rc)) {
 		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's payload again */
 		m->ol_flags &= ~UDP_TX_FLAGS;
 		return rc;
@@ -193,7 +279,7 @@ intptr_t tern_udp_sendto_burst(struct tern_udp_sock *s, struct rte_mbuf **m, uin
 
 	while (k < n) {
 		rc = tern_udp_sendto(s, m[k], ip, port, tok);
-		if (rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL)
+		if (udp_send_refused(rc))
 			break;
 		k++; /* taken, even when its resolution failed */
 		if (rc < 0)

@@ -149,6 +149,14 @@ struct tern_engine_stats {
 	                                 its engine left or was replaced: kept by
 	                                 the group, so only tern_engine_group_stats()
 	                                 fills it (0 from tern_engine_stats()) */
+	uint64_t ip_frag_out;       /**< datagrams over the MTU (1500) sent as
+	                                 fragments (RFC 791): UDP sends and
+	                                 replies, echo replies */
+	uint64_t ip_frag_out_pkts;  /**< fragments those made (in tx_packets once
+	                                 the port takes them) */
+	uint64_t ip_frag_out_failed; /**< datagrams over the MTU not sent: no mbuf
+	                                 for a fragment (the engine's pool empty;
+	                                 nothing is left half sent) */
 };
 
 /** Sum of every drop counter in @p s. */
@@ -343,9 +351,18 @@ enum tern_udp_reply_flags {
  * (no ARP lookup: the reply goes to the MAC the request came from). The
  * payload may have been changed (rte_pktmbuf_append/trim on d->m) unless
  * TERN_UDP_REPLY_UNCHANGED is passed.
- * @return 0: the mbuf now belongs to the engine; -ENOBUFS: the TX buffer is
- *   full (counted in tx_full), -EINVAL: not a received datagram of this
- *   engine: on error the mbuf stays the caller's to free or retry.
+ * A reply over the MTU (1472 bytes of payload: a reassembled datagram, or
+ * one the caller grew), or a chain of mbufs, leaves as IPv4 fragments
+ * (RFC 791), all of them or none; its UDP checksum is then computed in
+ * software over the whole (a NIC cannot checksum a fragmented datagram),
+ * or kept as received with TERN_UDP_REPLY_UNCHANGED. Fragments take mbufs
+ * from the engine's pool (ip_frag_out, ip_frag_out_pkts).
+ * @return 0: the mbuf now belongs to the engine; errors, the mbuf stays the
+ *   caller's to free or retry: -ENOBUFS: the TX buffer is full, or has no
+ *   room for every fragment (counted in tx_full); -ENOMEM: the engine's
+ *   pool ran out while fragmenting (ip_frag_out_failed; nothing was sent);
+ *   -EMSGSIZE: payload over 65507 bytes; -EINVAL: not a received datagram
+ *   of this engine.
  */
 int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsigned flags);
 
@@ -358,19 +375,32 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 			      uint16_t n, unsigned flags);
 
 /**
- * Sends @p m (its data is the payload; it needs 42 bytes of headroom, which
- * every pool mbuf has) from @p s to @p ip:@p port. When the next hop is not
- * resolved yet the packet is queued on its ARP entry (the newest few per
- * destination are kept, RFC 1122 2.3.2.2) and the calling task awaits the
- * resolution.
+ * Sends @p m (its data is the payload, one segment or a chain; it needs 42
+ * bytes of headroom in its first segment, which every pool mbuf has) from
+ * @p s to @p ip:@p port. When the next hop is not resolved yet the packet
+ * is queued on its ARP entry (the newest few per destination are kept,
+ * RFC 1122 2.3.2.2) and the calling task awaits the resolution.
+ * A payload over 1472 bytes (up to 65507) leaves as IPv4 fragments of at
+ * most the 1500-byte MTU (RFC 791, DF clear), all of them or none, with the
+ * UDP checksum summed in software over the whole datagram. It never waits
+ * on ARP's queue (whose oldest packets are dropped first): a task awaits
+ * the resolution, then fragments; a caller that is not a task gets
+ * -EAGAIN. A chain that fits the MTU leaves as one packet (copied into one
+ * mbuf when the port cannot send chains).
  * @return 0: the mbuf belongs to the engine (sent, or queued and freed if
  *   resolution fails later when the caller is not a task);
  *   errors, the mbuf stays the caller's: -EINVAL: NULL, ip 0, port 0,
- *   headroom short, payload over 1472 bytes; -ENETUNREACH: off the subnet
- *   and no gateway; -ENOBUFS: TX full; -ENOSPC: ARP table full;
+ *   headroom short; -EMSGSIZE: payload over 65507 bytes; -ENETUNREACH: off
+ *   the subnet and no gateway; -ENOBUFS: TX full (or no room for every
+ *   fragment); -ENOSPC: ARP table full; -ENOMEM: the engine's pool ran out
+ *   while fragmenting (ip_frag_out_failed); -EAGAIN: a payload over the
+ *   MTU, a neighbour not resolved yet, and the caller not a task (the ARP
+ *   request is out: send again later);
  *   errors after queueing, the engine has freed the mbuf: -EHOSTUNREACH
  *   (no ARP answer within arp_timeout_ms); -ECANCELED / -ETIMEDOUT (@p tok
- *   fired while resolving; the packet stays queued until resolution ends).
+ *   fired while resolving; the packet stays queued until resolution ends,
+ *   but one over the MTU is freed at once and counted in
+ *   arp_pending_dropped).
  */
 intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,
 			 uint16_t port, tern_token_t tok);
