@@ -26,13 +26,15 @@ struct grp_fix {
 };
 
 /* Makes it all on @p pool, the cores' inboxes @p inbox slots (0: the
- * default). The gratuitous ARP is queued, not sent: the cores do not run.
- * 0 or -1, what was made is undone by grp_fix_down(). */
+ * default); with @p ring_rss the ring pair is an emulated RSS NIC, a queue
+ * per worker that the test steers (else one queue and software steering).
+ * The gratuitous ARP is queued, not sent: the cores do not run. 0 or -1,
+ * what was made is undone by grp_fix_down(). */
 static inline int grp_fix_up(struct grp_fix *f, const char *name, struct tern_mbuf_pool *pool,
-			     uint32_t inbox)
+			     uint32_t inbox, bool ring_rss)
 {
 	struct tern_port_conf pc = { .name = name, .nb_workers = GRP_CORES, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
+				     .rx_desc = 256, .tx_desc = 256, .ring_rss = ring_rss };
 	struct tern_cores_opts co = { .n = GRP_CORES, .no_pin = true, .sched = {
 		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
 		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50, .inbox_size = inbox } };

@@ -31,7 +31,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-	return grp_fix_up(&M.f, "grp", pool, 0);
+	return grp_fix_up(&M.f, "grp", pool, 0, false);
 }
 
 static uint16_t peer_rx(struct rte_mbuf **pkts, uint16_t n)
@@ -362,7 +362,7 @@ static intptr_t t4_task(void *arg)
 
 static int setup_small_inbox(void **state)
 {
-	return grp_fix_up(&M.f, "grp", pool, 256);
+	return grp_fix_up(&M.f, "grp", pool, 256, false);
 }
 
 /* Requests from FLOOD spoofed senders, each one new (review #4: every

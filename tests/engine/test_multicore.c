@@ -92,7 +92,7 @@ static int setup(void **state)
 	M.announces = 0;
 	for (uint16_t w = 0; w < NCORES; w++)
 		M.c[w].worker = w;
-	return grp_fix_up(&M.f, "mc", pool, 0);
+	return grp_fix_up(&M.f, "mc", pool, 0, false);
 }
 
 /* Stops the cores, then tears everything down: nothing may be left. */

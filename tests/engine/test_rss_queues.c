@@ -58,37 +58,6 @@ static int group_teardown(void **state)
 	return eng_test_pool_down(eal, pool);
 }
 
-/* grp_fix_up() with the ring pair an emulated RSS NIC: a queue per worker. */
-static int rss_fix_up(struct grp_fix *f, const char *name)
-{
-	struct tern_port_conf pc = { .name = name, .nb_workers = NCORES, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256, .ring_rss = true };
-	struct tern_cores_opts co = { .n = NCORES, .no_pin = true, .sched = {
-		.misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT,
-		.idle = TERN_IDLE_SLEEP, .idle_sleep_us = 50 } };
-	struct rte_mempool *mp = f->p.mp;
-
-	memset(f, 0, sizeof(*f));
-	f->p.mp = mp;
-	if (tern_port_pair_create(&pc, &f->p.peer, &f->p.nic) < 0 ||
-	    tern_port_start(f->p.peer) < 0 || tern_port_start(f->p.nic) < 0 ||
-	    tern_cores_create(&co, &f->cores) < 0 ||
-	    tern_engine_group_create(f->p.nic, &f->g) < 0)
-		return -1;
-	f->baseline = tern_mbuf_pool_in_use(pool);
-	for (uint16_t w = 0; w < NCORES; w++) {
-		struct tern_engine_conf ec = { .port = f->p.nic, .worker = w, .pool = pool,
-					       .sched = tern_cores_sched(f->cores, w),
-					       .ip = ENG_IP, .group = f->g,
-					       .arp_timeout_ms = 2000, .arp_retry_ms = 500 };
-
-		if (tern_engine_create(&ec, &f->eng[w]) < 0)
-			return -1;
-	}
-	tern_port_mac(f->p.nic, f->p.eng_mac.addr_bytes);
-	return 0;
-}
-
 static int setup(void **state)
 {
 	memset(M.c, 0, sizeof(M.c));
@@ -96,7 +65,7 @@ static int setup(void **state)
 	M.announce_q = UINT64_MAX;
 	for (uint16_t w = 0; w < NCORES; w++)
 		M.c[w].worker = w;
-	return rss_fix_up(&M.f, "rq");
+	return grp_fix_up(&M.f, "rq", pool, 0, true);
 }
 
 static int teardown(void **state)
