@@ -34,8 +34,13 @@ static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t q,
 				  uint16_t desc)
 {
 	char name[RTE_RING_NAMESIZE];
+	int len = snprintf(name, sizeof(name), "%s_%s%u", base, dir, q);
 
-	snprintf(name, sizeof(name), "%s_%s%u", base, dir, q);
+	if (len < 0 || (size_t)len >= sizeof(name)) {
+		/* a cut name could be another queue's: refuse it */
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
 	/* One producer and one consumer: TX queue q of one side, RX queue q
 	 * of the other, each polled by one worker. */
 	return rte_ring_create(name, rte_align32pow2(desc ? desc : 1024),
