@@ -321,7 +321,10 @@ static int gen_alloc(struct gen_app *a)
 		if (a->flows[i].seen == NULL)
 			return -ENOMEM;
 	}
+	hist_reset(a->tick);
+	hist_reset(a->total);
 	a->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+	a->ns_per_tsc_q32 = (uint64_t)(a->ns_per_tsc * 4294967296.0 + 0.5);
 	a->magic = (uint16_t)(GEN_MAGIC ^ getpid() ^ (rte_rdtsc() >> 7)) | GEN_MAGIC_FIXED;
 	return 0;
 }
@@ -341,7 +344,8 @@ static int gen_bind(struct gen_app *a)
 static int gen_setup(struct gen_app *a, uint16_t port_id)
 {
 	struct tern_mbuf_pool_conf pc = { .nb_ports = 1, .nb_workers = 1,
-					  .extra = a->o.flows * GEN_SOCK_QUEUE + 2 * GEN_BURST_MAX };
+					  .extra = a->o.flows * GEN_SOCK_QUEUE + 2 * GEN_BURST_MAX +
+						   GEN_SPARE_MAX };
 	struct tern_engine_conf ec = { .ip = a->o.ip, .netmask = a->o.mask, .gateway = a->o.gw,
 				       .sock_queue = GEN_SOCK_QUEUE };
 	int rc = gen_alloc(a);
@@ -400,6 +404,7 @@ static void gen_teardown(struct gen_app *a)
 	if (a->port != NULL)
 		tern_port_stop(a->port);
 	gen_tx_free_pending(a);
+	gen_tx_free_spare(a);
 	tern_engine_destroy(a->eng);
 	tern_sched_destroy(a->core);
 	tern_port_destroy(a->port);

@@ -20,6 +20,7 @@
 #include "hist.h"
 
 #define GEN_BURST_MAX 64
+#define GEN_SPARE_MAX (2 * GEN_BURST_MAX) /* replies' mbufs kept for the next sends */
 #define GEN_FLOWS_MAX 64
 #define GEN_WINDOW (1u << 16)        /* replies matched per flow: seqs in flight */
 #define GEN_MAGIC 0x7467u            /* "tg"; xor the run's nonce */
@@ -152,9 +153,15 @@ struct gen_app {
 	uint16_t tx_flow, magic;
 	struct rte_mbuf *pending[GEN_BURST_MAX];
 	uint16_t pending_n, pending_flow, pending_port;
+	/* mbufs of matched replies, reset, that the next sends take before the
+	 * pool's (gen_rx.c puts, gen_tx.c takes): a reply's buffer is warm in
+	 * cache and skips a mempool put and get */
+	struct rte_mbuf *spare[GEN_SPARE_MAX];
+	uint16_t spare_n;
 
 	/* matching (gen_rx.c) */
 	double ns_per_tsc;
+	uint64_t ns_per_tsc_q32;     /* ns_per_tsc in 32.32 fixed point, per reply */
 	struct gen_counters c;
 	struct tern_engine_stats eng_stats; /* at the summary */
 	struct hist *tick, *total;   /* this second's latencies; all before it */
@@ -175,6 +182,7 @@ extern volatile sig_atomic_t gen_stop_requested;
 int gen_tx_poll(void *arg);
 void gen_tx_start(struct gen_app *a);
 void gen_tx_free_pending(struct gen_app *a);
+void gen_tx_free_spare(struct gen_app *a);
 
 /* gen_rx.c */
 intptr_t gen_rx_task(void *arg);

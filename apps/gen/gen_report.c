@@ -168,7 +168,7 @@ static void gen_summary_json(struct gen_app *a, double secs, uint64_t lost, cons
 	       c->tx ? 100.0 * (double)lost / (double)c->tx : 0.0, (unsigned long long)c->dup,
 	       (unsigned long long)c->late, (unsigned long long)c->bad, c->tx / secs,
 	       c->rx / secs, (unsigned long long)c->tx_retry, (unsigned long long)c->alloc_fail,
-	       (unsigned long long)h->count, (unsigned long long)h->min,
+	       (unsigned long long)h->count, (unsigned long long)hist_min(h),
 	       h->count ? (double)h->sum / (double)h->count : 0.0, (unsigned long long)p[0],
 	       (unsigned long long)p[1], (unsigned long long)p[2], (unsigned long long)p[3],
 	       (unsigned long long)h->max,
@@ -192,7 +192,7 @@ static void gen_summary_text(struct gen_app *a, double secs, uint64_t lost, cons
 	       (unsigned long long)c->late, (unsigned long long)c->bad);
 	printf("gen: latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  "
 	       "(min %.1f, mean %.1f, n %llu)\n", p[0] / 1e3, p[1] / 1e3, p[2] / 1e3,
-	       p[3] / 1e3, h->max / 1e3, h->min / 1e3,
+	       p[3] / 1e3, h->max / 1e3, hist_min(h) / 1e3,
 	       h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0,
 	       (unsigned long long)h->count);
 	if (tern_engine_drops_total(&a->eng_stats) > 0)

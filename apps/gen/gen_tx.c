@@ -73,13 +73,49 @@ static uint16_t gen_due(struct gen_app *a, uint64_t now, uint64_t *tsc, uint16_t
 	return n;
 }
 
+/*
+ * gen_due() for constant gaps at --rate, the usual run: the same sums and
+ * comparisons in the same order (the schedule is the same to the bit), with
+ * the run's bounds read once per burst instead of once per send.
+ */
+static uint16_t gen_due_constant(struct gen_app *a, uint64_t now, uint64_t *tsc, uint16_t max)
+{
+	double next = a->next_tsc, gap = a->gap_tsc;
+	double until = (double)now, end = (double)a->end_tsc;
+	uint64_t left = a->due_max - a->scheduled;
+	uint16_t n = 0;
+
+	if (left < max)
+		max = (uint16_t)left;
+	while (n < max && next <= until && next < end) {
+		tsc[n++] = (uint64_t)next;
+		next += gap;
+	}
+	a->next_tsc = next;
+	return n;
+}
+
 static bool gen_schedule_over(const struct gen_app *a)
 {
 	return a->next_tsc >= (double)a->end_tsc || a->scheduled >= a->due_max;
 }
 
+/*
+ * The padding after the stamp: zeros. A small frame's (64 bytes: 2 bytes)
+ * is one fixed 16-byte store, which may run into the tailroom (short says
+ * there is room: gen_make_burst checks once a burst), instead of a memset
+ * call per packet.
+ */
+static inline void gen_pad(struct gen_payload *p, uint16_t len, bool short_pad)
+{
+	if (short_pad)
+		memset(p + 1, 0, sizeof(*p));
+	else if (len > sizeof(*p))
+		memset(p + 1, 0, len - sizeof(*p));
+}
+
 static void gen_fill(struct gen_app *a, struct gen_flow *f, uint16_t flow,
-		     struct rte_mbuf *m, uint64_t tsc)
+		     struct rte_mbuf *m, uint64_t tsc, bool short_pad)
 {
 	uint16_t len = a->o.size - GEN_HDRS;
 	struct gen_payload *p = (struct gen_payload *)rte_pktmbuf_append(m, len);
@@ -91,8 +127,17 @@ static void gen_fill(struct gen_app *a, struct gen_flow *f, uint16_t flow,
 	p->seq = (uint32_t)seq;
 	p->flow = flow;
 	p->magic = a->magic;
-	if (len > sizeof(*p))
-		memset(p + 1, 0, len - sizeof(*p));
+	gen_pad(p, len, short_pad);
+}
+
+/* Whether every mbuf of the pool has room for a short pad after the
+ * payload: buffers are all alike, so one tells. */
+static bool gen_short_pad(const struct gen_app *a, const struct rte_mbuf *m)
+{
+	uint16_t len = a->o.size - GEN_HDRS;
+
+	return len <= 2 * sizeof(struct gen_payload) &&
+	       rte_pktmbuf_tailroom(m) >= 2 * sizeof(struct gen_payload);
 }
 
 /* Hands the pending burst to its flow's socket. Returns packets taken. */
@@ -119,6 +164,20 @@ static uint16_t gen_send_pending(struct gen_app *a)
 	return (uint16_t)k;
 }
 
+/* n empty mbufs into a->pending: the replies' spares first, then the pool's.
+ * 0, or -ENOBUFS with none taken. */
+static int gen_take_mbufs(struct gen_app *a, uint16_t n)
+{
+	uint16_t k = n < a->spare_n ? n : a->spare_n;
+
+	if (k < n && rte_pktmbuf_alloc_bulk(tern_mbuf_pool_mempool(a->pool), a->pending + k,
+					    n - k) != 0)
+		return -ENOBUFS;
+	a->spare_n -= k;
+	memcpy(a->pending, a->spare + a->spare_n, k * sizeof(a->pending[0]));
+	return 0;
+}
+
 /* Stamps up to one burst of due sends into a->pending; returns how many. */
 static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 {
@@ -128,10 +187,13 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 	double next = a->next_tsc;
 	uint64_t rng = a->rng;
 
-	n = gen_due(a, now, tsc, a->o.burst);
+	if (a->o.dist == GEN_CONSTANT && !gen_replaying(a))
+		n = gen_due_constant(a, now, tsc, a->o.burst);
+	else
+		n = gen_due(a, now, tsc, a->o.burst);
 	if (n == 0)
 		return 0;
-	if (rte_pktmbuf_alloc_bulk(tern_mbuf_pool_mempool(a->pool), a->pending, n) != 0) {
+	if (gen_take_mbufs(a, n) < 0) {
 		a->next_tsc = next; /* not scheduled after all: retried next round */
 		a->rng = rng;
 		a->c.alloc_fail++;
@@ -143,10 +205,12 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 		for (uint16_t i = 0; i < n; i++)
 			gen_replay_fill(a, a->pending[i], a->scheduled + i);
 	} else {
+		bool short_pad = gen_short_pad(a, a->pending[0]);
+
 		f = &a->flows[flow];
 		a->pending_port = a->o.dst_port;
 		for (uint16_t i = 0; i < n; i++)
-			gen_fill(a, f, flow, a->pending[i], tsc[i]);
+			gen_fill(a, f, flow, a->pending[i], tsc[i], short_pad);
 		a->tx_flow = (uint16_t)((flow + 1) % a->o.flows);
 	}
 	a->scheduled += n;
@@ -184,4 +248,10 @@ void gen_tx_free_pending(struct gen_app *a)
 {
 	rte_pktmbuf_free_bulk(a->pending, a->pending_n);
 	a->pending_n = 0;
+}
+
+void gen_tx_free_spare(struct gen_app *a)
+{
+	rte_pktmbuf_free_bulk(a->spare, a->spare_n);
+	a->spare_n = 0;
 }

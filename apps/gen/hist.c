@@ -18,28 +18,20 @@ uint64_t hist_bucket_high(uint32_t i)
 void hist_reset(struct hist *h)
 {
 	if (h->count > 0)
-		memset(&h->bucket[h->lo], 0, (h->hi - h->lo + 1) * sizeof(h->bucket[0]));
-	h->count = h->min = h->max = h->sum = 0;
-	h->lo = h->hi = 0;
+		memset(&h->bucket[hist_index(h->min)], 0,
+		       (hist_index(h->max) - hist_index(h->min) + 1) * sizeof(h->bucket[0]));
+	h->count = h->max = h->sum = 0;
+	h->min = UINT64_MAX;
 }
 
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	if (src->count == 0)
 		return;
-	for (uint32_t i = src->lo; i <= src->hi; i++)
+	for (uint32_t i = hist_index(src->min); i <= hist_index(src->max); i++)
 		dst->bucket[i] += src->bucket[i];
-	if (dst->count == 0) {
-		dst->min = src->min;
-		dst->max = src->max;
-		dst->lo = src->lo;
-		dst->hi = src->hi;
-	} else {
-		dst->min = src->min < dst->min ? src->min : dst->min;
-		dst->max = src->max > dst->max ? src->max : dst->max;
-		dst->lo = src->lo < dst->lo ? src->lo : dst->lo;
-		dst->hi = src->hi > dst->hi ? src->hi : dst->hi;
-	}
+	dst->min = src->min < dst->min ? src->min : dst->min;
+	dst->max = src->max > dst->max ? src->max : dst->max;
 	dst->count += src->count;
 	dst->sum += src->sum;
 }
@@ -52,7 +44,7 @@ uint64_t hist_percentile(const struct hist *h, double p)
 		return 0;
 	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
 	rank = rank < 1 ? 1 : rank > h->count ? h->count : rank;
-	for (uint32_t i = h->lo; i <= h->hi; i++) {
+	for (uint32_t i = hist_index(h->min); i <= hist_index(h->max); i++) {
 		seen += h->bucket[i];
 		if (seen >= rank) {
 			uint64_t v = hist_bucket_high(i);

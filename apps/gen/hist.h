@@ -18,42 +18,59 @@
 
 struct hist {
 	uint64_t count;           /* values recorded */
-	uint64_t min, max;        /* exact */
+	uint64_t min, max;        /* exact; min is UINT64_MAX when empty: use hist_min() */
 	uint64_t sum;             /* for the mean; wraps after 2^64 ns in total */
-	uint32_t lo, hi;          /* buckets in use: [lo, hi] (count > 0) */
 	uint64_t bucket[HIST_BUCKETS];
 };
 
-/* Bucket of value v. */
+/*
+ * Bucket of value v: v itself below 2^HIST_SUB_BITS (shift 0), else the
+ * bucket of v's top HIST_SUB_BITS bits. Or-ing in the low bits makes small
+ * values take the same path, without a branch.
+ */
 static inline uint32_t hist_index(uint64_t v)
 {
-	unsigned e, shift;
+	unsigned shift = (64u - HIST_SUB_BITS) -
+			 (unsigned)__builtin_clzll(v | ((1u << HIST_SUB_BITS) - 1));
 
-	if (v < (1u << HIST_SUB_BITS))
-		return (uint32_t)v;
-	e = 63u - (unsigned)__builtin_clzll(v);
-	shift = e - (HIST_SUB_BITS - 1);
 	return shift * HIST_HALF + (uint32_t)(v >> shift);
 }
 
+/* Per reply: the buckets in use are found from min and max (hist_index is
+ * monotonic), so recording keeps no range of its own. h: hist_reset() first. */
 static inline void hist_record(struct hist *h, uint64_t v)
 {
-	uint32_t i = hist_index(v);
-
-	h->bucket[i]++;
-	if (h->count++ == 0) {
-		h->min = h->max = v;
-		h->lo = h->hi = i;
-	} else {
-		h->min = v < h->min ? v : h->min;
-		h->max = v > h->max ? v : h->max;
-		h->lo = i < h->lo ? i : h->lo;
-		h->hi = i > h->hi ? i : h->hi;
-	}
+	h->bucket[hist_index(v)]++;
+	h->count++;
 	h->sum += v;
+	h->min = v < h->min ? v : h->min;
+	h->max = v > h->max ? v : h->max;
 }
 
-/* Empties h (only the buckets in use are touched). */
+/* hist_record() of v[0..n-1]: the totals kept in registers for the burst. */
+static inline void hist_record_burst(struct hist *h, const uint64_t *v, uint32_t n)
+{
+	uint64_t sum = h->sum, min = h->min, max = h->max;
+
+	for (uint32_t i = 0; i < n; i++) {
+		h->bucket[hist_index(v[i])]++;
+		sum += v[i];
+		min = v[i] < min ? v[i] : min;
+		max = v[i] > max ? v[i] : max;
+	}
+	h->count += n;
+	h->sum = sum;
+	h->min = min;
+	h->max = max;
+}
+
+/* The smallest value recorded; 0 when empty. */
+static inline uint64_t hist_min(const struct hist *h)
+{
+	return h->count > 0 ? h->min : 0;
+}
+
+/* Empties h (only the buckets in use are touched); also makes a zeroed h ready. */
 void hist_reset(struct hist *h);
 
 /* Adds every value of src to dst. */
