@@ -12,6 +12,7 @@
 #include <tern/log.h>
 
 #include "engine_internal.h"
+#include "rx_fast.h"
 
 #define MS (UINT64_C(1000000))
 
@@ -49,8 +50,9 @@ int eng_tx_slow(struct tern_engine *eng, struct rte_mbuf *m)
 }
 
 /* One round: earlier replies out, a burst in, each packet through the
- * protocols with the next ones' headers prefetched, then what the burst
- * produced (ARP and ICMP replies) out in the same round. */
+ * fast path (rx_fast.h) or the protocols with the next ones' headers
+ * prefetched, then what the burst produced (ARP and ICMP replies) out in
+ * the same round. */
 int tern_engine_poll(struct tern_engine *eng)
 {
 	struct rte_mbuf *pkts[ENG_BURST];
@@ -65,7 +67,8 @@ int tern_engine_poll(struct tern_engine *eng)
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + ENG_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + ENG_PREFETCH], void *));
-		eng_eth_in(eng, pkts[i]);
+		if (!eng_rx_fast(eng, pkts[i]))
+			eng_eth_in(eng, pkts[i]);
 	}
 	if (eng->arp.n_incomplete > 0 && eng->now_ns >= eng->arp.next_check_ns)
 		eng_arp_poll(eng);

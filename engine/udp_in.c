@@ -8,6 +8,7 @@
 
 #include "cksum.h"
 #include "engine_internal.h"
+#include "rx_fast.h"
 
 static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 			 const struct rte_udp_hdr *uh, uint16_t len)
@@ -23,33 +24,20 @@ static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 	return eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, len);
 }
 
-/* Queues m (data moved to the payload) on s and wakes its oldest waiter,
- * or starts a handler when s is served. Inlined into eng_udp_in(). */
+/* Queues m on s, or drops it when s's queue is full. Inlined into
+ * eng_udp_in(). */
 static inline void udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s,
 			       struct rte_mbuf *m)
 {
-	uint16_t hdrs = m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr);
-
-	if (TERN_UNLIKELY(s->tail - s->head >= s->cap)) {
+	if (TERN_UNLIKELY(eng_udp_queue_full(s))) {
 		s->st.rx_queue_full++;
 		ENG_DROP(eng, m, udp_queue_full);
 		return;
 	}
-	/* rte_pktmbuf_adj() without its checks: one segment holding all the
-	 * headers (ipv4_in.c checks it, ipv4_frag.c linearizes, eng_udp_in
-	 * checked the UDP length). */
-	m->data_off += hdrs;
-	m->data_len -= hdrs;
-	m->pkt_len -= hdrs;
+	/* one segment holding all the headers: ipv4_in.c checks it,
+	 * ipv4_frag.c linearizes, eng_udp_in checked the UDP length */
 	m->l4_len = sizeof(struct rte_udp_hdr);
-	s->q[s->tail++ & s->mask] = m;
-	s->st.rx++;
-	eng->st.delivered++;
-	eng->st.udp_delivered++;
-	if (s->serve != NULL)
-		eng_serve_kick(s->serve);
-	else if (s->waiters.n > 0)
-		eng_wake_one(&s->waiters, 0);
+	eng_udp_enqueue(eng, s, m, m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr));
 }
 
 void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,

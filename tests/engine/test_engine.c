@@ -586,6 +586,63 @@ static void test_frag_overlap_and_incomplete(void **state)
 }
 
 /* Nobody reads: the queue holds its bound, the rest is counted. */
+/*
+ * RX checksum offload flags, taken as the NIC's word by both receive paths
+ * (rx_fast.h and ipv4_in.c/udp_in.c): GOOD skips the check even when the
+ * bytes are wrong, BAD drops a datagram whose bytes are right, under the
+ * layer's counter. The ring port hands the mbufs over as they are, flags
+ * included, as a NIC's driver would set them.
+ */
+static void test_rx_cksum_offload_flags(void **state)
+{
+	static const struct {
+		uint64_t flags;
+		bool break_ip, break_udp;
+		bool delivered;
+	} cases[] = {
+		{ RTE_MBUF_F_RX_IP_CKSUM_BAD, false, false, false },
+		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, true, false, true },
+		{ RTE_MBUF_F_RX_L4_CKSUM_BAD, false, false, false },
+		{ RTE_MBUF_F_RX_L4_CKSUM_GOOD, false, true, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_NONE, true, false, false }, /* computed: wrong */
+		{ 0, false, true, false },                           /* unknown: computed */
+	};
+	struct tern_udp_dgram d[8];
+	struct tern_udp_sock *s;
+	struct tern_engine_stats st;
+	uint64_t ip_bad = 0, udp_bad = 0, ok = 0;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rte_mbuf *m = eng_udp_frame(&F, 5000, 9, 18, (int)i);
+		struct rte_ipv4_hdr *ip = eng_ip_of(m);
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+		if (cases[i].break_ip)
+			ip->hdr_checksum ^= 0x0101;
+		if (cases[i].break_udp)
+			uh->dgram_cksum ^= 0x0101;
+		m->ol_flags = cases[i].flags;
+		eng_peer_tx(&F, m);
+		eng_pump(&F);
+		ok += cases[i].delivered;
+		ip_bad += !cases[i].delivered && (cases[i].break_ip ||
+						  cases[i].flags == RTE_MBUF_F_RX_IP_CKSUM_BAD);
+		udp_bad += !cases[i].delivered && !cases[i].break_ip &&
+			   cases[i].flags != RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		st = stats();
+		assert_int_equal(st.udp_delivered, ok);
+		assert_int_equal(st.drops.ip_cksum, ip_bad);
+		assert_int_equal(st.drops.udp_cksum, udp_bad);
+	}
+	assert_int_equal(tern_udp_recv_burst(s, d, 8, TERN_TOKEN_NONE), (intptr_t)ok);
+	for (uint64_t i = 0; i < ok; i++)
+		rte_pktmbuf_free(d[i].m);
+	eng_assert_conserved(&F);
+	assert_int_equal(tern_udp_close(s), 0);
+}
+
 static void test_socket_queue_full(void **state)
 {
 	struct tern_udp_sock_stats ss;
@@ -813,6 +870,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_options_and_padding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_checksums_any_ttl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_cksum_offload_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),

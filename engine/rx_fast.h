@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The receive path's common case in one inline function: a unicast IPv4
+ * datagram without options or fragmentation, for our MAC and address, UDP,
+ * to a bound socket with room. It makes the checks of eth_in.c, ipv4_in.c
+ * and udp_in.c, in fewer loads and compares (Ethernet type and IPv4
+ * version/length in one word; fragment bits, TTL and protocol in another),
+ * with no calls between the layers. Anything else, including every frame
+ * one of those files would drop, is declined without a side effect and
+ * goes through them, which count it under its named counter: the fast
+ * path never drops. It saves 44 instructions per echoed packet
+ * (bench/cg/tern-cg-echo-path, 396.95 -> 353.05).
+ */
+#ifndef TERN_ENGINE_RX_FAST_H
+#define TERN_ENGINE_RX_FAST_H
+
+#include <string.h>
+
+#include <rte_udp.h>
+
+#include "cksum.h"
+#include "engine_internal.h"
+
+/* The l2, l3 and l4 lengths of a datagram delivered to a socket (no IP
+ * options), where they sit in tx_offload, and what the fast path checks
+ * in the two words it loads (memory order, read little-endian):
+ * bytes 12-15 of the frame: Ethernet type 0x0800, version 4 and IHL 5
+ * (the fourth byte, TOS, is free); bytes 6-9 of the IPv4 header: no MF
+ * and offset 0 (the DF bit is free), TTL (not 0, checked apart), UDP. */
+#define ENG_UDP_LENS rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr), \
+					 sizeof(struct rte_udp_hdr), 0, 0, 0, 0)
+#define ENG_LENS_MASK rte_mbuf_tx_offload(0x7f, 0x1ff, 0xff, 0, 0, 0, 0)
+#define ENG_FAST_TYPE_VHL_MASK UINT32_C(0x00ffffff)
+#define ENG_FAST_TYPE_VHL (UINT32_C(0x0008) | (UINT32_C(0x45) << 16))
+#define ENG_FAST_FRAG_PROTO_MASK UINT32_C(0xff00ff3f)
+#define ENG_FAST_FRAG_PROTO ((uint32_t)IPPROTO_UDP << 24)
+#define ENG_FAST_TTL UINT32_C(0x00ff0000)
+
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "the fast path's words are read little-endian");
+
+/*
+ * Queues m, a datagram of one segment whose @p hdrs bytes of headers were
+ * checked (its l2, l3 and l4 lengths set), on s, which has room; wakes s's
+ * oldest waiter, or starts a handler when s is served. The data moves to
+ * the payload: rte_pktmbuf_adj() without its checks.
+ */
+static inline void eng_udp_enqueue(struct tern_engine *eng, struct tern_udp_sock *s,
+				   struct rte_mbuf *m, uint16_t hdrs)
+{
+	m->data_off += hdrs;
+	m->data_len -= hdrs;
+	m->pkt_len -= hdrs;
+	s->q[s->tail++ & s->mask] = m;
+	s->st.rx++;
+	eng->st.delivered++;
+	eng->st.udp_delivered++;
+	if (s->serve != NULL)
+		eng_serve_kick(s->serve);
+	else if (s->waiters.n > 0)
+		eng_wake_one(&s->waiters, 0);
+}
+
+/* True when s's queue is full (what udp_in.c drops as udp_queue_full). */
+static inline bool eng_udp_queue_full(const struct tern_udp_sock *s)
+{
+	return s->tail - s->head >= s->cap;
+}
+
+/*
+ * Delivers m when it is the common case above and returns true; else
+ * returns false with m and the engine untouched. The checksum checks take
+ * RX offload flags as ipv4_in.c and udp_in.c do: good skips, bad declines
+ * (the slow path counts it), unknown or none computes.
+ */
+static inline bool eng_rx_fast(struct tern_engine *eng, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t frame = rte_pktmbuf_data_len(m), a4, m4, w, tlen, len;
+	uint64_t f = m->ol_flags;
+	struct tern_udp_sock *s;
+	uint16_t a2, m2;
+
+	if (TERN_UNLIKELY(m->nb_segs != 1 || frame < ENG_HDRS))
+		return false;
+	memcpy(&a4, p, 4);
+	memcpy(&a2, p + 4, 2);
+	memcpy(&m4, eng->mac.addr_bytes, 4);
+	memcpy(&m2, eng->mac.addr_bytes + 4, 2);
+	memcpy(&w, p + 12, 4);
+	if (((a4 ^ m4) | (uint32_t)(a2 ^ m2)) != 0 ||
+	    (w & ENG_FAST_TYPE_VHL_MASK) != ENG_FAST_TYPE_VHL)
+		return false;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	memcpy(&w, &ip->fragment_offset, 4);
+	if (tlen < sizeof(*ip) + sizeof(*uh) || tlen > frame - RTE_ETHER_HDR_LEN ||
+	    (w & ENG_FAST_FRAG_PROTO_MASK) != ENG_FAST_FRAG_PROTO || !(w & ENG_FAST_TTL) ||
+	    rte_be_to_cpu_32(ip->dst_addr) != eng->ip)
+		return false;
+	if ((f & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	    ((f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	     !eng_ipv4_hdr_cksum_ok(ip, sizeof(*ip))))
+		return false;
+	len = tlen - sizeof(*ip);
+	if (rte_be_to_cpu_16(uh->dgram_len) != len)
+		return false;
+	/* RFC 768: checksum 0 means the sender computed none */
+	if (uh->dgram_cksum != 0 &&
+	    (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    ((f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	     !eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, (uint16_t)len)))
+		return false;
+	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];
+	if (s == NULL || eng_udp_queue_full(s))
+		return false;
+	/* Ethernet pads short frames: the datagram ends at total length */
+	m->data_len = (uint16_t)(tlen + RTE_ETHER_HDR_LEN);
+	m->pkt_len = tlen + RTE_ETHER_HDR_LEN;
+	m->tx_offload = (m->tx_offload & ~ENG_LENS_MASK) | ENG_UDP_LENS;
+	eng_udp_enqueue(eng, s, m, ENG_HDRS);
+	return true;
+}
+
+#endif
