@@ -106,6 +106,9 @@ struct eng_member {
 	                             reads a sibling engine that may be freed */
 	uint64_t gen;             /* atomic: bumped by every leave */
 	uint64_t sync_dropped;    /* atomic: entries that landed after eng left */
+	uint64_t fwd_inflight;    /* atomic: datagrams this slot's engine handed
+	                             to a sibling, not landed yet */
+	uint64_t fwd_dropped;     /* atomic: datagrams that landed after eng left */
 };
 
 struct tern_engine_group {
@@ -115,6 +118,11 @@ struct tern_engine_group {
 	                                  NULL again when it leaves */
 	uint64_t inflight;        /* atomic: entries sent, not yet landed */
 	struct eng_member *m;
+	/* Which workers have UDP port p bound: words bits from owners[p * words],
+	 * bit w for worker w; set and cleared by the owner's bind and close
+	 * (release), read by a sibling that has no socket on p (acquire). */
+	uint64_t *owners;
+	uint16_t words;
 };
 
 /*
@@ -227,6 +235,13 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
 			uint8_t state, bool create);
 void eng_group_arp_news(struct tern_engine *eng, uint32_t ip, const struct rte_ether_addr *mac,
 			bool create);
+/* group.c: UDP ports bound in the group, and datagrams for a port bound
+ * on a sibling only, handed to it (udp_in.c delivers them there). */
+#define ENG_FWD_INFLIGHT 256  /* datagrams one engine has travelling at once:
+                                 bounds the siblings' inbox slots they take */
+void eng_group_port_bound(struct tern_engine *eng, uint16_t port, bool bound);
+bool eng_group_udp_forward(struct tern_engine *eng, struct rte_mbuf *m, uint16_t port);
+void eng_udp_fwd_in(struct tern_engine *eng, struct rte_mbuf *m);
 void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast);
 int eng_frag_init(struct tern_engine *eng, const struct tern_engine_conf *c);
 void eng_frag_fini(struct tern_engine *eng);

@@ -12,6 +12,17 @@
  * for that address completes it then, sending what it queued.
  * Messages are rare (a new or changed neighbour, a reply to one of our
  * requests), so each is one malloc, freed where it lands.
+ *
+ * UDP ports too are per core, but a datagram may reach a core whose
+ * engine has no socket on its port while a sibling has one: fragments
+ * carry no ports, so the NIC (and tern's software steering) hashes them by
+ * addresses only, and the reassembled datagram lands on the addresses'
+ * core, not on the core a client's ephemeral port was picked for. The
+ * group keeps which workers have each port bound (written at bind and
+ * close, read only when a datagram finds no socket), and such a datagram
+ * travels to the owner as a message like the ARP entries, where udp_in.c
+ * delivers it. Reading a sibling's socket table instead would race with
+ * its binds and closes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +44,12 @@ int tern_engine_group_create(struct tern_port *port, struct tern_engine_group **
 	g->port = port;
 	g->n = tern_port_nb_workers(port);
 	g->m = calloc(g->n, sizeof(g->m[0]));
-	if (g->m == NULL) {
+	g->words = (g->n + 63) / 64;
+	/* 512 KiB per 64 workers, mostly never touched: calloc maps zero pages. */
+	g->owners = calloc((size_t)(UINT16_MAX + 1) * g->words, sizeof(g->owners[0]));
+	if (g->m == NULL || g->owners == NULL) {
+		free(g->m);
+		free(g->owners);
 		free(g);
 		return -ENOMEM;
 	}
@@ -52,6 +68,7 @@ int tern_engine_group_destroy(struct tern_engine_group *g)
 	for (uint16_t w = 0; w < g->n; w++)
 		if (__atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE) != NULL)
 			return -EBUSY;
+	free(g->owners);
 	free(g->m);
 	free(g);
 	return 0;
@@ -107,8 +124,13 @@ void eng_group_leave(struct tern_engine *eng)
 	if (g == NULL)
 		return;
 	mb = &g->m[eng->worker];
+	/* Its ports first: a sibling stops choosing it (one that chose it
+	 * already finds the slot changed when its datagram lands). */
+	for (uint32_t p = 0; p <= UINT16_MAX; p++)
+		if (eng->socks[p] != NULL)
+			eng_group_port_bound(eng, (uint16_t)p, false);
 	/* Release, in this order: a message that reads the slot after sees
-	 * no engine, or a generation it was not sent at (sync_run). */
+	 * no engine, or a generation it was not sent at (msg_target). */
 	__atomic_store_n(&mb->eng, NULL, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&mb->gen, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&mb->sched, NULL, __ATOMIC_RELEASE);
@@ -132,11 +154,16 @@ bool eng_group_first_announce(struct tern_engine *eng)
 
 /* ------------------------------------------------------- ARP messages */
 
-struct eng_arp_msg {
+/* Where a message goes: a sibling's slot as the sender saw it. */
+struct eng_target {
 	struct tern_engine_group *g;
 	struct tern_engine *eng;  /* the sibling it is for, never read here */
 	uint64_t gen;             /* its slot's generation when sent */
 	uint16_t worker;          /* its slot */
+};
+
+struct eng_arp_msg {
+	struct eng_target to;
 	uint8_t state;            /* ARP_REACHABLE or ARP_STATIC */
 	bool create;              /* false: update an entry that exists only */
 	uint32_t ip;
@@ -151,7 +178,7 @@ struct eng_arp_msg {
  * in between (it clears the engine, bumps the generation, then frees the
  * core) shows as a changed generation.
  */
-static struct tern_engine *sync_target(const struct eng_arp_msg *msg)
+static struct tern_engine *msg_target(const struct eng_target *msg)
 {
 	struct eng_member *mb = &msg->g->m[msg->worker];
 	uint64_t g1 = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
@@ -168,13 +195,13 @@ static struct tern_engine *sync_target(const struct eng_arp_msg *msg)
 static intptr_t sync_run(void *arg)
 {
 	struct eng_arp_msg *msg = arg;
-	struct tern_engine_group *g = msg->g;
-	struct tern_engine *eng = sync_target(msg);
+	struct tern_engine_group *g = msg->to.g;
+	struct tern_engine *eng = msg_target(&msg->to);
 
 	if (eng != NULL)
 		eng_arp_apply(eng, msg->ip, &msg->mac, msg->state, msg->create);
 	else /* the engine left, or another took its slot: counted, not lost */
-		__atomic_fetch_add(&g->m[msg->worker].sync_dropped, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&g->m[msg->to.worker].sync_dropped, 1, __ATOMIC_RELAXED);
 	free(msg);
 	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
 	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
@@ -190,7 +217,7 @@ static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_engine *si
 
 	if (msg == NULL)
 		return -ENOMEM;
-	*msg = (struct eng_arp_msg){ .g = eng->group, .eng = sib, .gen = gen, .worker = w,
+	*msg = (struct eng_arp_msg){ .to = { .g = eng->group, .eng = sib, .gen = gen, .worker = w },
 				     .state = state, .ip = ip, .mac = *mac, .create = create };
 	__atomic_fetch_add(&eng->group->inflight, 1, __ATOMIC_RELAXED);
 	rc = tern_submit(to, sync_run, msg, &(struct tern_submit_opts){
@@ -269,6 +296,136 @@ void eng_group_arp_news(struct tern_engine *eng, uint32_t ip, const struct rte_e
 	}
 }
 
+/* ------------------------------------------------ UDP ports, datagrams */
+
+/* Marks (or clears) port as bound on eng's worker. A bind or close on
+ * eng's core; nothing for an engine alone. */
+void eng_group_port_bound(struct tern_engine *eng, uint16_t port, bool bound)
+{
+	struct tern_engine_group *g = eng->group;
+	uint64_t *w, bit;
+
+	if (g == NULL)
+		return;
+	w = &g->owners[(size_t)port * g->words + eng->worker / 64];
+	bit = UINT64_C(1) << (eng->worker % 64);
+	/* Release: pairs with the acquire of port_owner(), so a sibling that
+	 * sees the bit then sees this engine in its slot (joined before it
+	 * could bind), not the empty slot of before. */
+	if (bound)
+		__atomic_fetch_or(w, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(w, ~bit, __ATOMIC_RELEASE);
+}
+
+/* A sibling that has port bound and an engine in its slot, the first
+ * after our own worker (so the workers without the port spread over
+ * those with it); -1 when none. */
+static int port_owner(const struct tern_engine *eng, uint16_t port)
+{
+	const struct tern_engine_group *g = eng->group;
+	const uint64_t *words = &g->owners[(size_t)port * g->words];
+
+	for (uint16_t i = 1; i < g->n; i++) {
+		uint16_t w = (eng->worker + i) % g->n;
+		/* Acquire: pairs with the release of eng_group_port_bound(). */
+		uint64_t bits = __atomic_load_n(&words[w / 64], __ATOMIC_ACQUIRE);
+
+		if ((bits >> (w % 64) & 1) != 0 &&
+		    __atomic_load_n(&g->m[w].eng, __ATOMIC_ACQUIRE) != NULL)
+			return w;
+	}
+	return -1;
+}
+
+struct eng_fwd_msg {
+	struct eng_target to;
+	uint16_t from;            /* the sender's slot: its fwd_inflight */
+	struct rte_mbuf *m;       /* the datagram, Ethernet header first */
+};
+
+/* Runs as a task on the owner's core: the datagram to its socket, or
+ * freed and counted by the group when the engine left meanwhile. */
+static intptr_t fwd_run(void *arg)
+{
+	struct eng_fwd_msg *msg = arg;
+	struct tern_engine_group *g = msg->to.g;
+	struct tern_engine *eng = msg_target(&msg->to);
+
+	if (eng != NULL) {
+		eng_udp_fwd_in(eng, msg->m);
+	} else {
+		rte_pktmbuf_free(msg->m);
+		__atomic_fetch_add(&g->m[msg->to.worker].fwd_dropped, 1, __ATOMIC_RELAXED);
+	}
+	/* Relaxed: a count for the sender's bound, no data goes with it. */
+	__atomic_fetch_sub(&g->m[msg->from].fwd_inflight, 1, __ATOMIC_RELAXED);
+	free(msg);
+	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
+	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Sends m to worker w's core; 0, or an error with m still ours. */
+static int fwd_post(struct tern_engine *eng, uint16_t w, struct rte_mbuf *m)
+{
+	struct tern_engine_group *g = eng->group;
+	struct eng_member *mb = &g->m[w];
+	uint64_t *busy = &g->m[eng->worker].fwd_inflight;
+	struct eng_fwd_msg *msg;
+	int rc = -ENOBUFS;
+
+	/* Relaxed: only a bound; fwd_run's decrement carries nothing. */
+	if (__atomic_fetch_add(busy, 1, __ATOMIC_RELAXED) >= ENG_FWD_INFLIGHT)
+		goto undo;
+	rc = -ENOMEM;
+	msg = malloc(sizeof(*msg));
+	if (msg == NULL)
+		goto undo;
+	/* Generation, engine, core, as eng_group_arp_sync() reads them: a
+	 * leave in between shows on landing (msg_target). */
+	msg->to.g = g;
+	msg->to.gen = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
+	msg->to.eng = __atomic_load_n(&mb->eng, __ATOMIC_ACQUIRE);
+	msg->to.worker = w;
+	msg->from = eng->worker;
+	msg->m = m;
+	__atomic_fetch_add(&g->inflight, 1, __ATOMIC_RELAXED);
+	rc = tern_submit(__atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE), fwd_run, msg,
+			 &(struct tern_submit_opts){ .name = "udp-fwd", .detached = true }, NULL);
+	if (rc == 0)
+		return 0;
+	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELAXED);
+	free(msg);
+undo:
+	__atomic_fetch_sub(busy, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+/*
+ * m (a whole datagram, checked, for port, which has no socket on eng)
+ * goes to a sibling that has port bound. Returns false when none has:
+ * m stays the caller's (port unreachable). True when m was taken: handed
+ * over (udp_fwd_sent, delivered here), or freed as udp_fwd_failed (the
+ * sibling's inbox full, ENG_FWD_INFLIGHT travelling, no memory, the
+ * cores stopping, or not on a core: no ICMP error, the port exists).
+ */
+bool eng_group_udp_forward(struct tern_engine *eng, struct rte_mbuf *m, uint16_t port)
+{
+	int w;
+
+	if (eng->group == NULL || (w = port_owner(eng, port)) < 0)
+		return false;
+	if (fwd_post(eng, (uint16_t)w, m) == 0) {
+		eng->st.udp_fwd_sent++;
+		eng->st.delivered++;
+	} else {
+		eng->st.udp_fwd_failed++;
+		rte_pktmbuf_free(m);
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------ counters */
 
 struct stats_req {
@@ -326,15 +483,18 @@ static intptr_t stats_of(const struct tern_engine_group *g, uint16_t w,
 	return tern_await(f, TERN_TOKEN_NONE);
 }
 
-/* Worker w's counters, and the entries for its slot that found its
- * engine gone (kept by the group: no engine was there to count them). */
+/* Worker w's counters, and the entries and datagrams for its slot that
+ * found its engine gone (kept by the group: no engine was there to count
+ * them). */
 static intptr_t stats_of_slot(const struct tern_engine_group *g, uint16_t w,
 			      struct tern_engine_stats *out)
 {
 	intptr_t rc = stats_of(g, w, out);
 
-	if (rc >= 0)
+	if (rc >= 0) {
 		out->arp_sync_dropped = __atomic_load_n(&g->m[w].sync_dropped, __ATOMIC_RELAXED);
+		out->udp_fwd_dropped = __atomic_load_n(&g->m[w].fwd_dropped, __ATOMIC_RELAXED);
+	}
 	return rc;
 }
 

@@ -90,6 +90,7 @@ int tern_udp_bind(struct tern_engine *eng, uint16_t port,
 	s->mask = rte_align32pow2(cap) - 1;
 	eng_waitlist_init(&s->waiters);
 	eng->socks[port] = s;
+	eng_group_port_bound(eng, port, true); /* siblings hand us its datagrams */
 	*out = s;
 	return 0;
 }
@@ -100,6 +101,7 @@ static void udp_free(struct tern_udp_sock *s)
 	while (s->head != s->tail)
 		rte_pktmbuf_free(s->q[s->head++ & s->mask]);
 	s->eng->socks[s->port] = NULL;
+	eng_group_port_bound(s->eng, s->port, false);
 	free(s->q);
 	free(s);
 }

@@ -23,14 +23,22 @@
  * engine. What one engine learns by ARP (or is given as a static entry)
  * reaches its siblings as a message through their cores' inboxes
  * (tern_submit): each keeps its own table, nothing is shared on the data
- * path. The gratuitous ARP goes out once per group.
+ * path. The gratuitous ARP goes out once per group. A UDP datagram for a
+ * port with no socket on the core it reached, but bound on a sibling (a
+ * client's ephemeral port; fragments, which hash by addresses only), is
+ * handed to that sibling's core the same way and delivered there; only a
+ * port bound on no engine of the group is answered with ICMP port
+ * unreachable.
  *
  * Counters: every received frame ends either delivered (consumed by ARP, by
- * ICMP, queued on a socket, or merged with other fragments into one) or
- * dropped under exactly one named reason, or is a fragment held for
- * reassembly, so rx_packets == delivered + tern_engine_drops_total() +
- * ip_frag_held always holds (ip_frag_held is 0 when nothing is in
- * reassembly).
+ * ICMP, queued on a socket, merged with other fragments into one, or
+ * handed to the sibling that has its UDP port: udp_fwd_sent) or dropped
+ * under exactly one named reason, or is a fragment held for reassembly;
+ * a datagram taken from a sibling (udp_fwd_recv) ends the same ways on the
+ * engine that took it. So rx_packets + udp_fwd_recv == delivered +
+ * tern_engine_drops_total() + ip_frag_held always holds, per engine and
+ * summed over a group (ip_frag_held is 0 when nothing is in reassembly;
+ * udp_fwd_recv is 0 for an engine alone).
  *
  * Addresses and ports in this API are in host byte order.
  */
@@ -157,9 +165,31 @@ struct tern_engine_stats {
 	uint64_t ip_frag_out_failed; /**< datagrams over the MTU not sent: no mbuf
 	                                 for a fragment (the engine's pool empty;
 	                                 nothing is left half sent) */
+	/* UDP datagrams for a port that has no socket on this engine but one
+	 * on a sibling of its group (fragments hash by addresses only, so a
+	 * reassembled datagram lands on the addresses' core): handed to the
+	 * sibling, never answered with a false ICMP port unreachable. */
+	uint64_t udp_fwd_sent;      /**< handed to a sibling's core (counted in
+	                                 delivered: that ends them here) */
+	uint64_t udp_fwd_recv;      /**< taken from siblings: each then counted
+	                                 here as delivered (udp_delivered) or
+	                                 dropped (udp_queue_full, or udp_no_port
+	                                 when the socket closed meanwhile), so
+	                                 the law adds them to rx_packets */
+	uint64_t udp_fwd_failed;    /**< dropped, not handed over: the sibling's
+	                                 inbox full, ENG_FWD_INFLIGHT (256)
+	                                 travelling already, no memory, the
+	                                 cores stopping; in
+	                                 tern_engine_drops_total() */
+	uint64_t udp_fwd_dropped;   /**< handed to this worker but landed after
+	                                 its engine left or was replaced: kept by
+	                                 the group, so only
+	                                 tern_engine_group_stats() fills it (the
+	                                 sender counted them delivered) */
 };
 
-/** Sum of every drop counter in @p s. */
+/** Sum of every drop counter in @p s: the reasons in s->drops, and
+ *  udp_fwd_failed. */
 static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s)
 {
 	const uint64_t *c = (const uint64_t *)&s->drops;
@@ -167,7 +197,7 @@ static inline uint64_t tern_engine_drops_total(const struct tern_engine_stats *s
 
 	for (size_t i = 0; i < sizeof(s->drops) / sizeof(uint64_t); i++)
 		sum += c[i];
-	return sum;
+	return sum + s->udp_fwd_failed;
 }
 
 /**
@@ -298,7 +328,10 @@ struct tern_udp_dgram {
  * per port). In a group, give the remote: without it the port is any free
  * one, and the peer's answers land on whichever core the hash picks.
  * A bound port serves the flows RSS gives this engine; to serve a port on
- * every core, bind it on every engine of the group.
+ * every core, bind it on every engine of the group. A datagram for the
+ * port that reaches a sibling without a socket on it (fragments hash by
+ * addresses only) is handed to this engine's core (udp_fwd_sent there,
+ * udp_fwd_recv here).
  * @param opts NULL for defaults.
  * @return 0 with *out set; -EINVAL: NULL arguments, queue above 2^20,
  *   remote_ip without remote_port; -EADDRINUSE: @p port bound already on

@@ -4,8 +4,10 @@
  * review of the group code): a create refused with -EEXIST leaves the
  * sibling's core as it was, so entries still reach it; a neighbour that
  * moves (gratuitous ARP, RFC 5227) is followed by every core that has it;
- * a group refuses an engine with another address. Two cores on a ring
- * pair of two workers, as tests/engine/test_multicore.c.
+ * a group refuses an engine with another address; a datagram sent as
+ * fragments, which software steering hashes by addresses only, reaches
+ * the client socket bound on the other core. Two cores on a ring pair of
+ * two workers, as tests/engine/test_multicore.c.
  */
 #include "grp_test.h"
 
@@ -627,6 +629,111 @@ static void test_unlearnt_entry_still_sent(void **state)
 	assert_memory_equal(t.x.mac, mac_x.addr_bytes, 6);
 }
 
+/* ------------------------------- fragments under software steering */
+
+#define SW_FRAG_LEN 1000           /* UDP payload, sent in two fragments */
+
+struct sw_client {
+	struct tern_udp_sock *s;
+	intptr_t rc;
+	bool intact;
+	int done;                  /* release by the task, acquire by the test */
+};
+
+static intptr_t sw_client_task(void *arg)
+{
+	struct sw_client *c = arg;
+	struct tern_udp_dgram d;
+
+	c->rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
+	if (c->rc == 0) {
+		c->intact = d.len == SW_FRAG_LEN;
+		for (uint32_t i = 0; c->intact && i < d.len; i++)
+			c->intact = ((uint8_t *)d.data)[i] == 0xa5;
+		rte_pktmbuf_free(d.m);
+	}
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Sends peer:sport -> us:dport as two fragments on the one hardware
+ * queue: tern's software steering picks the worker. */
+static void peer_tx_two_frags(uint16_t sport, uint16_t dport)
+{
+	struct rte_mbuf *whole = eng_udp_frame(&M.f.p, sport, dport, SW_FRAG_LEN, 0xa5);
+	const struct rte_ipv4_hdr *wip = eng_ip_of(whole);
+	uint32_t total = sizeof(struct rte_udp_hdr) + SW_FRAG_LEN, half = 512;
+
+	for (uint32_t off = 0; off < total; off += half) {
+		uint32_t k = RTE_MIN(half, total - off);
+		struct rte_mbuf *m;
+		struct rte_ipv4_hdr *ip = eng_frame(&M.f.p, &m, sizeof(*ip) + k,
+						    RTE_ETHER_TYPE_IPV4);
+
+		*ip = *wip;
+		ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + k);
+		ip->packet_id = RTE_BE16(77);
+		ip->fragment_offset = rte_cpu_to_be_16((off / 8) |
+			(off + k < total ? RTE_IPV4_HDR_MF_FLAG : 0));
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		memcpy(ip + 1, (const uint8_t *)(wip + 1) + off, k);
+		eng_peer_tx(&M.f.p, m);
+	}
+	rte_pktmbuf_free(whole);
+}
+
+static void test_soft_steered_fragments_reach_binding_core(void **state)
+{
+	/* Software steering hashes a fragment by its addresses only. */
+	uint16_t fw = tern_port_rss_worker(M.f.p.nic, tern_port_rss_hash_v4(M.f.p.nic, PEER_IP,
+									    ENG_IP, 0, 0));
+	uint16_t cw = 1 - fw;
+	struct tern_engine_stats per[NCORES], sum;
+	struct sw_client c = { 0 };
+	struct rte_mbuf *pkts[16];
+	uint64_t deadline, ip_out = 0;
+
+	assert_int_equal(tern_udp_bind(M.f.eng[cw], 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = 9000 }, &c.s), 0);
+	assert_int_equal(tern_task_spawn(sw_client_task, &c, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.f.cores, cw), .name = "sw-client",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	peer_tx_two_frags(9000, tern_udp_sock_port(c.s));
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(100);
+	assert_true(__atomic_load_n(&c.done, __ATOMIC_ACQUIRE));
+	assert_int_equal(c.rc, 0);
+	assert_true(c.intact);
+	assert_int_equal(tern_cores_stop(M.f.cores, 1000 * MS), 0);
+	M.f.stopped = true;
+	/* Nothing but the announcement left: no ICMP port unreachable. */
+	for (uint16_t n; (n = peer_rx(pkts, 16)) > 0;) {
+		for (uint16_t i = 0; i < n; i++)
+			ip_out += rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *)->ether_type ==
+				  RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	assert_int_equal(ip_out, 0);
+	assert_int_equal(tern_engine_group_stats(M.f.g, per, &sum), NCORES);
+	for (int w = 0; w < NCORES; w++)
+		assert_int_equal(per[w].rx_packets + per[w].udp_fwd_recv, per[w].delivered +
+				 tern_engine_drops_total(&per[w]) + per[w].ip_frag_held);
+	assert_int_equal(sum.rx_packets + sum.udp_fwd_recv,
+			 sum.delivered + tern_engine_drops_total(&sum) + sum.ip_frag_held);
+	assert_int_equal(per[fw].rx_packets, 2);    /* 1008 bytes: 512 + 496 */
+	assert_int_equal(per[fw].ip_reassembled, 1);
+	assert_int_equal(per[fw].udp_fwd_sent, 1);
+	assert_int_equal(per[cw].udp_fwd_recv, 1);
+	assert_int_equal(per[cw].udp_delivered, 1);
+	assert_int_equal(per[cw].rx_packets, 0);
+	assert_int_equal(sum.icmp_unreach_sent, 0);
+	assert_int_equal(tern_engine_drops_total(&sum), 0);
+	assert_int_equal(tern_mbuf_pool_in_use(pool), M.f.baseline);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_entry_for_gone_engine_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announcer_remade_announces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlearnt_entry_still_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_steered_fragments_reach_binding_core,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

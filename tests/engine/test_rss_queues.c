@@ -19,6 +19,13 @@
  *   ephemeral port (bind 0 with a remote) brings the answer to core 1.
  * - ephemeral ports: sockets on both cores, each bound to port 0 with a
  *   remote; every answer of the peer lands on the binding core's queue.
+ * - fragments: a datagram sent as IPv4 fragments hashes by addresses only
+ *   (a NIC's RSS, and tern's software steering, take the ports only from
+ *   a packet that is no fragment), so it is reassembled on the addresses'
+ *   core; when the port is a client's, bound on the other core, it is
+ *   handed to that core and delivered there, intact, with no ICMP port
+ *   unreachable; a port bound nowhere (or closed) still gets one; a
+ *   sibling whose inbox is full costs counted drops, no leak.
  * Every test checks the conservation law per engine and ends with every
  * mbuf back where it was, no task and no record left.
  */
@@ -81,6 +88,18 @@ static uint16_t flow_worker(uint16_t sport, uint16_t dport)
 }
 
 /*
+ * The worker of a fragment from the peer to us. A NIC's RSS hashes a
+ * fragment by its addresses only (its ports are in the first fragment at
+ * most), and so does tern's software steering (tern__mbuf_flow_hash). The
+ * Toeplitz hash of (addresses, ports 0, 0) is that 2-tuple hash: zero
+ * input bits add nothing to it.
+ */
+static uint16_t frag_worker(void)
+{
+	return flow_worker(0, 0);
+}
+
+/*
  * The NIC's RSS: puts m on the engine RX queue its hash names (the peer's
  * TX queue of that number feeds it). Only UDP and ARP are sent here; ARP
  * has no flow and goes to queue 0, the default queue of a NIC.
@@ -94,7 +113,11 @@ static uint16_t nic_tx(struct rte_mbuf *m)
 
 	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		assert_int_equal(ip->next_proto_id, IPPROTO_UDP);
-		q = flow_worker(rte_be_to_cpu_16(uh->src_port), rte_be_to_cpu_16(uh->dst_port));
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+			q = frag_worker();
+		else
+			q = flow_worker(rte_be_to_cpu_16(uh->src_port),
+					rte_be_to_cpu_16(uh->dst_port));
 	} else {
 		assert_int_equal(eh->ether_type, RTE_BE16(RTE_ETHER_TYPE_ARP));
 	}
@@ -151,20 +174,27 @@ static void unexpected(struct rte_mbuf *m, uint16_t q, void *arg)
 		 rte_be_to_cpu_16(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type), q);
 }
 
-/* After the cores stopped: the law per engine and summed, nothing queued
- * on the peer side but announcements, mbufs back to the baseline. */
-static void assert_conserved_stopped(struct tern_engine_stats *per, struct tern_engine_stats *sum)
+/* Stops the cores; the law per engine and summed (datagrams taken from a
+ * sibling are received too), nothing queued on the peer side but
+ * announcements. */
+static void assert_law_stopped(struct tern_engine_stats *per, struct tern_engine_stats *sum)
 {
 	assert_int_equal(tern_cores_stop(M.f.cores, 1000 * MS), 0);
 	M.f.stopped = true;
 	assert_int_equal(tern_engine_group_stats(M.f.g, per, sum), NCORES);
 	for (int w = 0; w < NCORES; w++)
-		assert_int_equal(per[w].rx_packets, per[w].delivered +
+		assert_int_equal(per[w].rx_packets + per[w].udp_fwd_recv, per[w].delivered +
 				 tern_engine_drops_total(&per[w]) + per[w].ip_frag_held);
-	assert_int_equal(sum->rx_packets,
+	assert_int_equal(sum->rx_packets + sum->udp_fwd_recv,
 			 sum->delivered + tern_engine_drops_total(sum) + sum->ip_frag_held);
 	for (int i = 0; i < 64 && peer_poll(unexpected, NULL) > 0; i++)
 		;
+}
+
+/* After the cores stopped: the law, and mbufs back to the baseline. */
+static void assert_conserved_stopped(struct tern_engine_stats *per, struct tern_engine_stats *sum)
+{
+	assert_law_stopped(per, sum);
 	assert_int_equal(tern_mbuf_pool_in_use(pool), M.f.baseline);
 }
 
@@ -522,6 +552,327 @@ static void test_ephemeral_ports_bring_answers_home(void **state)
 	assert_no_sw_steering();
 }
 
+/* ------------------------------------------------------------ fragments */
+
+#define FRAG_LEN 1200              /* UDP payload of a fragmented datagram */
+#define FRAG_PIECE 512             /* IP payload per fragment (8-byte units) */
+#define FULL_N 32                  /* datagrams at a sibling with a full inbox */
+
+/* Payload byte i of a datagram marked mark: varied, so a piece out of place
+ * shows. */
+static uint8_t frag_byte(uint8_t mark, uint32_t i)
+{
+	return (uint8_t)(mark + i * 7);
+}
+
+/* A datagram peer:sport -> us:dport of len payload bytes (frag_byte), its
+ * UDP checksum over the whole. */
+static struct rte_mbuf *dgram_frame(uint16_t sport, uint16_t dport, uint16_t len, uint8_t mark)
+{
+	struct rte_mbuf *m = eng_udp_frame(&M.f.p, sport, dport, len, 0);
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *pl = (uint8_t *)(uh + 1);
+
+	for (uint32_t i = 0; i < len; i++)
+		pl[i] = frag_byte(mark, i);
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	return m;
+}
+
+/* Sends that datagram as fragments of FRAG_PIECE bytes (RFC 791), each
+ * steered as a NIC does; returns how many, all on queue *q. */
+static uint16_t nic_tx_frags(uint16_t sport, uint16_t dport, uint16_t len, uint8_t mark,
+			     uint16_t id, uint16_t *q)
+{
+	struct rte_mbuf *whole = dgram_frame(sport, dport, len, mark);
+	const struct rte_ipv4_hdr *wip = eng_ip_of(whole);
+	const uint8_t *body = (const uint8_t *)(wip + 1);
+	uint32_t total = sizeof(struct rte_udp_hdr) + len;
+	uint16_t n = 0;
+
+	for (uint32_t off = 0; off < total; off += FRAG_PIECE, n++) {
+		uint32_t k = RTE_MIN((uint32_t)FRAG_PIECE, total - off);
+		struct rte_mbuf *m;
+		struct rte_ipv4_hdr *ip = eng_frame(&M.f.p, &m, sizeof(*ip) + k,
+						    RTE_ETHER_TYPE_IPV4);
+
+		*ip = *wip;
+		ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + k);
+		ip->packet_id = rte_cpu_to_be_16(id);
+		ip->fragment_offset = rte_cpu_to_be_16((off / 8) |
+			(off + k < total ? RTE_IPV4_HDR_MF_FLAG : 0));
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		memcpy(ip + 1, body + off, k);
+		*q = nic_tx(m);
+	}
+	rte_pktmbuf_free(whole);
+	return n;
+}
+
+/* The first source port from the peer whose datagrams to dport hash to
+ * worker w (fails the test when none of 256 does). */
+static uint16_t sport_to(uint16_t w, uint16_t dport)
+{
+	for (uint16_t sp = 20000; sp < 20256; sp++)
+		if (flow_worker(sp, dport) == w)
+			return sp;
+	fail_msg("no source port hashes to worker %u", w);
+	return 0;
+}
+
+struct frag_client {
+	struct tern_udp_sock *s;
+	uint16_t want;             /* datagrams to await */
+	uint16_t len[2];           /* their payload lengths, in arrival order */
+	uint8_t mark[2];
+	intptr_t rc;
+	uint16_t intact;           /* datagrams whose every byte was right */
+	int done;                  /* release by the task, acquire by the test */
+};
+
+/* On the binding core: awaits want datagrams and checks each byte. */
+static intptr_t frag_client_task(void *arg)
+{
+	struct frag_client *c = arg;
+	struct tern_udp_dgram d;
+
+	for (uint16_t k = 0; k < c->want && c->rc == 0; k++) {
+		bool ok;
+
+		c->rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
+		if (c->rc != 0)
+			break;
+		ok = d.len == c->len[k] && d.src_ip == PEER_IP && d.dst_ip == ENG_IP;
+		for (uint32_t i = 0; ok && i < d.len; i++)
+			ok = ((uint8_t *)d.data)[i] == frag_byte(c->mark[k], i);
+		c->intact += ok;
+		rte_pktmbuf_free(d.m);
+	}
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void test_fragments_reach_the_binding_core(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct tern_udp_sock_stats ss;
+	uint16_t fw = frag_worker(), cw = 1 - fw, port, sport, q = UINT16_MAX, nfrag;
+	struct frag_client c = { .want = 2, .len = { FRAG_LEN, 100 }, .mark = { 0x31, 0x42 } };
+	uint64_t deadline;
+
+	/* A client's port on the core that is not the addresses' one. */
+	assert_int_equal(tern_udp_bind(M.f.eng[cw], 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &c.s), 0);
+	port = tern_udp_sock_port(c.s);
+	assert_int_equal(flow_worker(PEER_PORT, port), cw);
+	/* ... and a datagram, not fragmented, whose 4-tuple names the other. */
+	sport = sport_to(fw, port);
+	assert_int_equal(tern_task_spawn(frag_client_task, &c, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.f.cores, cw), .name = "frag-client",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	nfrag = nic_tx_frags(PEER_PORT, port, FRAG_LEN, c.mark[0], 0x1234, &q);
+	assert_int_equal(nfrag, 3);
+	assert_int_equal(q, fw);                     /* all on the addresses' queue */
+	assert_int_equal(nic_tx(dgram_frame(sport, port, c.len[1], c.mark[1])), fw);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		if (peer_poll(unexpected, NULL) == 0) /* an ICMP error fails here */
+			eng_pause_us(100);
+	assert_true(__atomic_load_n(&c.done, __ATOMIC_ACQUIRE));
+	assert_int_equal(c.rc, 0);
+	assert_int_equal(c.intact, 2);
+	assert_law_stopped(per, &sum);
+	assert_int_equal(tern_mbuf_pool_in_use(pool), M.f.baseline);
+	/* Reassembled, and both datagrams handed over, on the addresses' core. */
+	assert_int_equal(per[fw].rx_packets, nfrag + 1);
+	assert_int_equal(per[fw].ip_reassembled, 1);
+	assert_int_equal(per[fw].udp_fwd_sent, 2);
+	assert_int_equal(per[fw].delivered, nfrag + 1);  /* nfrag - 1 merged, 2 handed over */
+	assert_int_equal(per[fw].udp_delivered, 0);
+	assert_int_equal(per[fw].udp_fwd_recv, 0);
+	/* Delivered on the binding core, not received there from the port. */
+	assert_int_equal(per[cw].rx_packets, 0);
+	assert_int_equal(per[cw].udp_fwd_recv, 2);
+	assert_int_equal(per[cw].udp_delivered, 2);
+	assert_int_equal(per[cw].udp_fwd_sent, 0);
+	tern_udp_sock_stats(c.s, &ss);
+	assert_int_equal(ss.rx, 2);
+	assert_int_equal(ss.queued, 0);
+	/* No false port unreachable, nothing lost. */
+	assert_int_equal(sum.icmp_unreach_sent, 0);
+	assert_int_equal(tern_engine_drops_total(&sum), 0);
+	assert_int_equal(sum.udp_fwd_failed, 0);
+	assert_int_equal(sum.udp_fwd_dropped, 0);
+	assert_int_equal(sum.ip_frag_held, 0);
+	assert_no_sw_steering();
+}
+
+struct unreach_seen {
+	uint64_t n, q_other;
+	uint16_t ports[4];
+};
+
+/* An ICMP port unreachable (RFC 792 type 3 code 3) quoting a datagram to
+ * one of the ports we sent to; it left on the addresses' queue. */
+static void peer_unreach(struct rte_mbuf *m, uint16_t q, void *arg)
+{
+	struct unreach_seen *u = arg;
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+	struct rte_ipv4_hdr *quoted = (struct rte_ipv4_hdr *)(ic + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(quoted + 1);
+
+	assert_int_equal(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+			 RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	assert_int_equal(ip->next_proto_id, IPPROTO_ICMP);
+	assert_int_equal(ic->icmp_type, 3);
+	assert_int_equal(ic->icmp_code, 3);
+	assert_true(u->n < 4);
+	u->ports[u->n++] = rte_be_to_cpu_16(uh->dst_port);
+	u->q_other += q != frag_worker();
+}
+
+static void test_port_bound_nowhere_is_unreachable(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct tern_udp_sock *s, *closed;
+	struct unreach_seen u = { 0 };
+	uint16_t fw = frag_worker(), cw = 1 - fw, q = UINT16_MAX, nfrag, gone;
+	uint64_t deadline;
+
+	/* A port bound on the other core (the table is not empty), and one
+	 * bound there and closed again (its bit cleared). */
+	assert_int_equal(tern_udp_bind(M.f.eng[cw], 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &s), 0);
+	assert_int_equal(tern_udp_bind(M.f.eng[cw], 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &closed), 0);
+	gone = tern_udp_sock_port(closed);
+	assert_int_equal(tern_udp_close(closed), 0);
+	assert_int_not_equal(tern_udp_sock_port(s), 4242);
+	assert_int_not_equal(gone, 4242);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	nfrag = nic_tx_frags(PEER_PORT, 4242, FRAG_LEN, 0x55, 0x99, &q);
+	assert_int_equal(q, fw);
+	assert_int_equal(nic_tx(dgram_frame(sport_to(fw, gone), gone, 10, 0x66)), fw);
+	deadline = eng_now_ns() + 5000 * MS;
+	while (u.n < 2 && eng_now_ns() < deadline)
+		if (peer_poll(peer_unreach, &u) == 0)
+			eng_pause_us(100);
+	assert_int_equal(u.n, 2);
+	assert_int_equal(u.ports[0], 4242);
+	assert_int_equal(u.ports[1], gone);
+	assert_int_equal(u.q_other, 0);
+	assert_conserved_stopped(per, &sum);
+	assert_int_equal(per[fw].rx_packets, nfrag + 1);
+	assert_int_equal(per[fw].drops.udp_no_port, 2);
+	assert_int_equal(per[fw].icmp_unreach_sent, 2);
+	assert_int_equal(sum.udp_fwd_sent, 0);
+	assert_int_equal(sum.udp_fwd_recv, 0);
+	assert_int_equal(sum.udp_fwd_failed, 0);
+	assert_int_equal(per[cw].rx_packets, 0);
+	assert_no_sw_steering();
+}
+
+struct spinner {
+	uint64_t deadline_ns;
+	int spinning;              /* release by the task, acquire by the test */
+	int release;               /* release by the test, acquire by the task */
+};
+
+/* Holds its core without yielding (bounded by deadline_ns), so that the
+ * core's inbox fills. */
+static intptr_t spin_task(void *arg)
+{
+	struct spinner *sp = arg;
+
+	__atomic_store_n(&sp->spinning, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&sp->release, __ATOMIC_ACQUIRE) && eng_now_ns() < sp->deadline_ns)
+		rte_pause();
+	return 0;
+}
+
+struct rx_watch {
+	struct tern_engine *eng;
+	uint64_t rx;               /* the engine's rx_packets: release/acquire */
+};
+
+/* On the engine's own core: publishes how many frames it received. */
+static intptr_t watch_task(void *arg)
+{
+	struct rx_watch *w = arg;
+	struct tern_engine_stats st;
+
+	for (;;) {
+		tern_engine_stats(w->eng, &st);
+		__atomic_store_n(&w->rx, st.rx_packets, __ATOMIC_RELEASE);
+		if (tern_sleep(100000, tern_core_shutdown_token()) < 0)
+			return 0;
+	}
+}
+
+static int setup_small_inbox(void **state)
+{
+	memset(M.c, 0, sizeof(M.c));
+	M.announces = 0;
+	M.announce_q = UINT64_MAX;
+	return grp_fix_up(&M.f, "rq", pool, 8, true);
+}
+
+static void test_sibling_inbox_full_counted(void **state)
+{
+	struct tern_engine_stats per[NCORES], sum;
+	struct tern_udp_sock_stats ss;
+	struct tern_udp_sock *s;
+	uint16_t fw = frag_worker(), cw = 1 - fw, port, sport;
+	struct spinner sp = { .deadline_ns = eng_now_ns() + 4000 * MS };
+	struct rx_watch wt = { .eng = M.f.eng[fw] };
+	uint64_t deadline;
+
+	assert_int_equal(tern_udp_bind(M.f.eng[cw], 0, &(struct tern_udp_opts){
+		.remote_ip = PEER_IP, .remote_port = PEER_PORT, .queue = FULL_N }, &s), 0);
+	port = tern_udp_sock_port(s);
+	sport = sport_to(fw, port);
+	assert_int_equal(tern_task_spawn(spin_task, &sp, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.f.cores, cw), .name = "spin",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_task_spawn(watch_task, &wt, &(struct tern_task_opts){
+		.sched = tern_cores_sched(M.f.cores, fw), .name = "watch",
+		.flags = TERN_TASK_DETACHED }, NULL), 0);
+	assert_int_equal(tern_cores_start(M.f.cores), 0);
+	deadline = eng_now_ns() + 3000 * MS;
+	while (!__atomic_load_n(&sp.spinning, __ATOMIC_ACQUIRE) && eng_now_ns() < deadline)
+		eng_pause_us(100);
+	assert_true(__atomic_load_n(&sp.spinning, __ATOMIC_ACQUIRE));
+	/* The binding core holds: what its sibling hands it stays in its
+	 * inbox (8 slots) until that is full. */
+	for (int i = 0; i < FULL_N; i++)
+		assert_int_equal(nic_tx(dgram_frame(sport, port, 16, (uint8_t)i)), fw);
+	while (__atomic_load_n(&wt.rx, __ATOMIC_ACQUIRE) < FULL_N && eng_now_ns() < deadline)
+		eng_pause_us(100);
+	assert_int_equal(__atomic_load_n(&wt.rx, __ATOMIC_ACQUIRE), FULL_N);
+	__atomic_store_n(&sp.release, 1, __ATOMIC_RELEASE);
+	/* Stopping drains the inbox: what was handed over lands and queues. */
+	assert_law_stopped(per, &sum);
+	assert_int_equal(per[fw].rx_packets, FULL_N);
+	assert_int_equal(per[fw].udp_fwd_sent + per[fw].udp_fwd_failed, FULL_N);
+	assert_true(per[fw].udp_fwd_sent >= 1 && per[fw].udp_fwd_sent <= 8);
+	assert_true(per[fw].udp_fwd_failed >= FULL_N - 8);
+	assert_int_equal(tern_engine_drops_total(&per[fw]), per[fw].udp_fwd_failed);
+	assert_int_equal(per[cw].udp_fwd_recv, per[fw].udp_fwd_sent);
+	assert_int_equal(per[cw].udp_delivered, per[fw].udp_fwd_sent);
+	assert_int_equal(sum.udp_fwd_dropped, 0);
+	assert_int_equal(sum.icmp_unreach_sent, 0);
+	tern_udp_sock_stats(s, &ss);
+	assert_int_equal(ss.queued, per[fw].udp_fwd_sent);
+	/* The queued ones freed with the socket: every mbuf back. */
+	assert_int_equal(tern_udp_close(s), 0);
+	assert_int_equal(tern_mbuf_pool_in_use(pool), M.f.baseline);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +881,12 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ephemeral_ports_bring_answers_home, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_fragments_reach_the_binding_core, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_port_bound_nowhere_is_unreachable, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sibling_inbox_full_counted,
+						setup_small_inbox, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
