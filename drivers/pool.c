@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* mbuf pools per NUMA socket, sized from queue depths; NUMA-local memory. */
+/* mbuf pools per NUMA socket, sized from queue depths, with their jumbo
+ * buffers for reassembled datagrams; NUMA-local memory. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,13 @@
 #define DEFAULT_BURST 32
 #define DEFAULT_CACHE 256
 
+/* A jumbo buffer's data room: the usual headroom, then one whole
+ * reassembled datagram (port.h). */
+#define JUMBO_ROOM (RTE_PKTMBUF_HEADROOM + TERN_MBUF_JUMBO_LEN)
+
 struct tern_mbuf_pool {
 	struct rte_mempool *mp;
+	struct rte_mempool *jumbo;  /* NULL: none */
 	uint32_t users;  /* ports using it; control path only */
 };
 
@@ -64,12 +70,41 @@ static int pool_error(const char *name, int socket, int err)
 	return -ENOMEM;
 }
 
+/* Whether a pool made from c gets jumbo buffers: not when asked for none,
+ * nor when its own mbufs hold as much. */
+static bool wants_jumbo(const struct tern_mbuf_pool_conf *c)
+{
+	return !c->no_jumbo && or_default(c->data_room, RTE_MBUF_DEFAULT_BUF_SIZE) < JUMBO_ROOM;
+}
+
+/*
+ * The jumbo buffers of pool main_name into pool->jumbo. No cache: they
+ * are few and taken on a slow path, and a per-core cache would strand
+ * some of them on cores that never reassemble. Returns 0 or -errno.
+ */
+static int jumbo_create(struct tern_mbuf_pool *pool, const struct tern_mbuf_pool_conf *c,
+			const char *main_name, int socket)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if ((size_t)snprintf(name, sizeof(name), "%s_j", main_name) >= sizeof(name)) {
+		DRV_LOG(ERR, "mbuf pool %s: conf.name over %zu characters leaves no room for its jumbo pool's name (or set conf.no_jumbo)",
+			main_name, sizeof(name) - 3);
+		return -EINVAL;
+	}
+	pool->jumbo = rte_pktmbuf_pool_create(name, or_default(c->jumbo, TERN_MBUF_JUMBO_DEFAULT),
+					      0, 0, JUMBO_ROOM, socket);
+	if (pool->jumbo == NULL)
+		return pool_error(name, socket, rte_errno);
+	return 0;
+}
+
 int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *c,
 			  struct tern_mbuf_pool **out)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct tern_mbuf_pool *pool;
-	int socket;
+	int socket, rc;
 	uint32_t n;
 
 	if (c == NULL || c->nb_workers == 0 || c->nb_ports == 0) {
@@ -91,8 +126,21 @@ int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *c,
 		free(pool);
 		return pool_error(name, socket, rte_errno);
 	}
+	if (wants_jumbo(c)) {
+		rc = jumbo_create(pool, c, name, socket);
+		if (rc < 0) {
+			rte_mempool_free(pool->mp);
+			free(pool);
+			return rc;
+		}
+	}
 	*out = pool;
 	return 0;
+}
+
+static uint32_t jumbo_in_use(const struct tern_mbuf_pool *pool)
+{
+	return pool->jumbo != NULL ? rte_mempool_in_use_count(pool->jumbo) : 0;
 }
 
 int tern_mbuf_pool_destroy(struct tern_mbuf_pool *pool)
@@ -103,10 +151,11 @@ int tern_mbuf_pool_destroy(struct tern_mbuf_pool *pool)
 		return 0;
 	in_use = tern_mbuf_pool_in_use(pool);
 	if (pool->users > 0 || in_use > 0) {
-		DRV_LOG(ERR, "mbuf pool %s: %u mbufs in use, %u ports: free them and destroy the ports first",
-			pool->mp->name, in_use, pool->users);
+		DRV_LOG(ERR, "mbuf pool %s: %u mbufs in use (%u of them jumbo), %u ports: free them and destroy the ports first",
+			pool->mp->name, in_use, jumbo_in_use(pool), pool->users);
 		return -EBUSY;
 	}
+	rte_mempool_free(pool->jumbo);
 	rte_mempool_free(pool->mp);
 	free(pool);
 	return 0;
@@ -114,12 +163,17 @@ int tern_mbuf_pool_destroy(struct tern_mbuf_pool *pool)
 
 uint32_t tern_mbuf_pool_in_use(const struct tern_mbuf_pool *pool)
 {
-	return rte_mempool_in_use_count(pool->mp);
+	return rte_mempool_in_use_count(pool->mp) + jumbo_in_use(pool);
 }
 
 struct rte_mempool *tern_mbuf_pool_mempool(const struct tern_mbuf_pool *pool)
 {
 	return pool->mp;
+}
+
+struct rte_mempool *tern_mbuf_pool_jumbo(const struct tern_mbuf_pool *pool)
+{
+	return pool->jumbo;
 }
 
 void tern__pool_get(struct tern_mbuf_pool *pool)

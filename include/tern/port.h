@@ -39,7 +39,25 @@ struct tern_mbuf_pool_conf {
 	uint16_t cache;        /* per-core cache; 0: 256 (capped by DPDK) */
 	uint32_t extra;        /* mbufs the application keeps (socket queues) */
 	uint16_t data_room;    /* 0: RTE_MBUF_DEFAULT_BUF_SIZE */
+	uint16_t jumbo;        /* jumbo buffers (below); 0: TERN_MBUF_JUMBO_DEFAULT */
+	bool no_jumbo;         /* true: none, whatever jumbo says */
 };
+
+/*
+ * Jumbo buffers: a second, small mempool of the pool whose mbufs hold
+ * TERN_MBUF_JUMBO_LEN bytes of packet (after the usual headroom) in one
+ * segment. The engine copies a reassembled IPv4 datagram into one when it
+ * does not fit the first mbuf of its fragments, so that sockets always hand
+ * out one segment: 8 fragments of a 1500-byte MTU (DPDK 22.11 reassembles
+ * at most RTE_LIBRTE_IP_FRAG_MAX_FRAG = 8 pieces) with a 60-byte header and
+ * the Ethernet header fit. A pool whose data_room already holds that much
+ * (RTE_PKTMBUF_HEADROOM + TERN_MBUF_JUMBO_LEN) gets none: it needs none.
+ * Without jumbo buffers (no_jumbo) a reassembled datagram that does not fit
+ * one mbuf is dropped (ip_frag_big). They cost about 12.3 KiB of hugepage
+ * memory each, 800 KiB for the default 64; they have no per-core cache.
+ */
+#define TERN_MBUF_JUMBO_LEN 12288
+#define TERN_MBUF_JUMBO_DEFAULT 64
 
 /*
  * Number of mbufs a pool made from conf holds: every RX and TX descriptor,
@@ -49,28 +67,36 @@ struct tern_mbuf_pool_conf {
 uint32_t tern_mbuf_pool_size(const struct tern_mbuf_pool_conf *conf);
 
 /*
- * Creates an mbuf pool on conf->socket (hugepage memory of that node).
- * Returns 0 with *out set, -EINVAL (no conf, zero workers or ports), -EEXIST
- * (name taken), -ENOMEM ("no hugepage memory on socket N: run
- * scripts/setup.sh or pass --no-huge"). Free with tern_mbuf_pool_destroy().
+ * Creates an mbuf pool on conf->socket (hugepage memory of that node), and
+ * its jumbo buffers (named conf->name + "_j") unless conf->no_jumbo.
+ * Returns 0 with *out set, -EINVAL (no conf, zero workers or ports, a name
+ * over 23 characters with jumbo buffers: their pool's name would be cut),
+ * -EEXIST (name taken), -ENOMEM ("no hugepage memory on socket N: run
+ * scripts/setup.sh or pass --no-huge"); on failure nothing is left to free.
+ * Free with tern_mbuf_pool_destroy().
  */
 int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *conf,
 			  struct tern_mbuf_pool **out);
 
 /*
- * Frees the pool (NULL: 0). Returns 0, or -EBUSY and frees nothing when
- * mbufs are still in use (the leak is logged with the count) or ports still
- * use it.
+ * Frees the pool and its jumbo buffers (NULL: 0). Returns 0, or -EBUSY and
+ * frees nothing when mbufs (jumbo ones too) are still in use (the leak is
+ * logged with the counts) or ports still use it.
  */
 int tern_mbuf_pool_destroy(struct tern_mbuf_pool *pool);
 
-/* mbufs allocated and not yet returned (per-core caches count as free).
- * A started port's RX ring holds some: compare with a baseline taken after
- * tern_port_start, or with 0 once the ports are destroyed. */
+/* mbufs allocated and not yet returned (per-core caches count as free),
+ * jumbo buffers included. A started port's RX ring holds some: compare with
+ * a baseline taken after tern_port_start, or with 0 once the ports are
+ * destroyed. */
 uint32_t tern_mbuf_pool_in_use(const struct tern_mbuf_pool *pool);
 
 /* The DPDK mempool, for rte_pktmbuf_alloc(). Owned by the pool. */
 struct rte_mempool *tern_mbuf_pool_mempool(const struct tern_mbuf_pool *pool);
+
+/* The jumbo buffers' DPDK mempool (owned by the pool), or NULL when the
+ * pool has none (no_jumbo, or its data_room is large enough). */
+struct rte_mempool *tern_mbuf_pool_jumbo(const struct tern_mbuf_pool *pool);
 
 /*
  * Calls fn for every mbuf pool of the process (tern's and the PMDs'), with

@@ -520,6 +520,68 @@ static void test_pool_sizing_and_busy(void **state)
 	assert_int_equal(tern_mbuf_pool_destroy(small), 0);
 }
 
+/*
+ * Jumbo buffers: 64 by default, or conf.jumbo, of one size that holds a
+ * datagram of 8 fragments; counted in the pool's in_use, and destroy
+ * refuses while one is out. None with no_jumbo or a data_room that holds
+ * as much; a name that would leave the jumbo pool's name cut is refused,
+ * nothing left behind.
+ */
+static void test_pool_jumbo(void **state)
+{
+	struct tern_mbuf_pool_conf pc = { .nb_ports = 1, .nb_workers = 1, .rx_desc = 64,
+					   .tx_desc = 64, .name = "t_jumbo" };
+	struct rte_mbuf *m[4];
+	struct tern_mbuf_pool *p;
+	struct rte_mempool *jm;
+
+	assert_int_equal(tern_mbuf_pool_create(&pc, &p), 0);
+	jm = tern_mbuf_pool_jumbo(p);
+	assert_non_null(jm);
+	assert_string_equal(jm->name, "t_jumbo_j");
+	assert_int_equal(jm->size, TERN_MBUF_JUMBO_DEFAULT);
+	assert_int_equal(rte_pktmbuf_data_room_size(jm), RTE_PKTMBUF_HEADROOM + TERN_MBUF_JUMBO_LEN);
+	m[0] = rte_pktmbuf_alloc(jm);
+	assert_non_null(m[0]);
+	assert_int_equal(rte_pktmbuf_tailroom(m[0]), TERN_MBUF_JUMBO_LEN);
+	assert_int_equal(tern_mbuf_pool_in_use(p), 1);
+	assert_int_equal(tern_mbuf_pool_destroy(p), -EBUSY);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(tern_mbuf_pool_in_use(p), 0);
+	assert_int_equal(tern_mbuf_pool_destroy(p), 0);
+	assert_null(rte_mempool_lookup("t_jumbo_j"));
+
+	pc.jumbo = 3;
+	assert_int_equal(tern_mbuf_pool_create(&pc, &p), 0);
+	jm = tern_mbuf_pool_jumbo(p);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(jm, m, 3), 0);
+	assert_null(rte_pktmbuf_alloc(jm)); /* no cache hides a fourth */
+	assert_int_equal(tern_mbuf_pool_in_use(p), 3);
+	rte_pktmbuf_free_bulk(m, 3);
+	assert_int_equal(tern_mbuf_pool_destroy(p), 0);
+
+	pc.no_jumbo = true;
+	assert_int_equal(tern_mbuf_pool_create(&pc, &p), 0);
+	assert_null(tern_mbuf_pool_jumbo(p));
+	assert_null(rte_mempool_lookup("t_jumbo_j"));
+	assert_int_equal(tern_mbuf_pool_destroy(p), 0);
+
+	pc.no_jumbo = false;
+	pc.data_room = RTE_PKTMBUF_HEADROOM + TERN_MBUF_JUMBO_LEN;
+	assert_int_equal(tern_mbuf_pool_create(&pc, &p), 0);
+	assert_null(tern_mbuf_pool_jumbo(p));
+	assert_int_equal(tern_mbuf_pool_destroy(p), 0);
+
+	pc.data_room = 0;
+	pc.name = "t_jumbo_name_of_24_chars"; /* fits alone, not with "_j" */
+	assert_int_equal(strlen(pc.name), RTE_MEMPOOL_NAMESIZE - 2);
+	assert_int_equal(tern_mbuf_pool_create(&pc, &p), -EINVAL);
+	assert_null(rte_mempool_lookup(pc.name));
+	pc.no_jumbo = true;
+	assert_int_equal(tern_mbuf_pool_create(&pc, &p), 0);
+	assert_int_equal(tern_mbuf_pool_destroy(p), 0);
+}
+
 static void test_numa_alloc(void **state)
 {
 	void *p = tern_numa_alloc(rte_get_main_lcore(), 4096);
@@ -547,6 +609,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vdev_driver_missing, baseline),
 		cmocka_unit_test_teardown(test_af_packet_iface_missing, baseline),
 		cmocka_unit_test_teardown(test_pool_sizing_and_busy, baseline),
+		cmocka_unit_test_teardown(test_pool_jumbo, baseline),
 		cmocka_unit_test_teardown(test_numa_alloc, baseline),
 	};
 
