@@ -116,6 +116,7 @@ static void eng_conf_apply(struct tern_engine *eng, const struct tern_engine_con
 	else
 		memcpy(eng->mac.addr_bytes, c->mac, 6);
 	eng->mp = tern_mbuf_pool_mempool(c->pool);
+	eng->jumbo_mp = tern_mbuf_pool_jumbo(c->pool);
 	eng->sock_queue = DEFAULT(c->sock_queue, 256);
 	eng->arp_timeout_ns = DEFAULT(c->arp_timeout_ms, 3000) * MS;
 	eng->arp_retry_ns = DEFAULT(c->arp_retry_ms, 1000) * MS;

@@ -177,6 +177,8 @@ struct tern_engine {
 	struct tern_sched *sched;
 	struct tern_engine_group *group; /* NULL: alone */
 	struct rte_mempool *mp;   /* for packets the engine makes */
+	struct rte_mempool *jumbo_mp; /* reassembled datagrams too long for one
+	                                 mbuf of mp (ipv4_frag.c); NULL: none */
 	uint16_t next_ephemeral;  /* where the next port-0 bind looks first */
 	int poller_id;
 	uint32_t sock_queue;
