@@ -640,7 +640,8 @@ static int run(struct echo_app *a)
 }
 
 /* The last lines, for people and for tests that parse them: totals, the
- * conservation law (rx = delivered + drops), every drop reason not zero. */
+ * conservation law (rx = delivered + drops + held: fragments still waiting
+ * for the rest), every drop reason not zero. */
 static void print_final(struct echo_app *a, int rc)
 {
 	static const char *const names[] = {
@@ -661,11 +662,13 @@ static void print_final(struct echo_app *a, int rc)
 	for (unsigned i = 0; i < a->o.cores; i++)
 		sockperf += a->c[i].sockperf;
 	printf("echo: final rx %llu delivered %llu drops %llu udp %llu tx %llu tx_full %llu "
-	       "sockperf %llu\n", (unsigned long long)st->rx_packets,
-	       (unsigned long long)st->delivered,
+	       "sockperf %llu held %llu reassembled %llu frag_out %llu\n",
+	       (unsigned long long)st->rx_packets, (unsigned long long)st->delivered,
 	       (unsigned long long)tern_engine_drops_total(st),
 	       (unsigned long long)st->udp_delivered, (unsigned long long)st->tx_packets,
-	       (unsigned long long)st->tx_full, (unsigned long long)sockperf);
+	       (unsigned long long)st->tx_full, (unsigned long long)sockperf,
+	       (unsigned long long)st->ip_frag_held, (unsigned long long)st->ip_reassembled,
+	       (unsigned long long)st->ip_frag_out);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (c[i] != 0)
 			printf("echo: drop %s %llu\n", names[i], (unsigned long long)c[i]);
