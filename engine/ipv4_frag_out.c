@@ -19,6 +19,7 @@
 
 #include "cksum.h"
 #include "engine_internal.h"
+#include "neigh.h"
 
 /* What a TX path may have asked of the NIC: no NIC checksums a datagram
  * whose pieces it sees one by one, so fragments carry none of it. */
@@ -135,13 +136,6 @@ failed:
 	return n;
 }
 
-/* An entry usable for sending now (as eng_ipv4_out's fast test). */
-static bool frag_neigh_fresh(const struct tern_engine *eng, const struct eng_arp_entry *e)
-{
-	return e != NULL && (e->state == ARP_STATIC ||
-	       (e->state == ARP_REACHABLE && eng->now_ns - e->updated_ns < eng->arp_ttl_ns));
-}
-
 /*
  * The MAC of next hop nh, awaiting its resolution in a task. ARP's
  * pending queue keeps ENG_ARP_PENDING packets and drops the oldest, which
@@ -154,7 +148,7 @@ static intptr_t frag_neigh(struct tern_engine *eng, uint32_t nh, struct rte_ethe
 	struct eng_arp_entry *e = eng_arp_lookup(eng, nh);
 	intptr_t rc;
 
-	if (frag_neigh_fresh(eng, e)) {
+	if (eng_neigh_fresh(eng, e)) {
 		*mac = e->mac;
 		return 0;
 	}
@@ -169,16 +163,13 @@ intptr_t eng_ipv4_out_big(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 {
 	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
 	struct rte_ether_addr mac;
-	uint32_t nh = dst;
+	uint32_t nh;
 	intptr_t rc;
 
 	if (eng_ip_bcast(eng, dst))
 		return eng_ipv4_frag_tx(eng, m, &bcast);
-	if (!eng_on_link(eng, dst)) {
-		if (eng->gateway == 0)
-			return -ENETUNREACH;
-		nh = eng->gateway;
-	}
+	if (!eng_ipv4_next_hop(eng, dst, &nh))
+		return -ENETUNREACH;
 	rc = frag_neigh(eng, nh, &mac, tok);
 	if (rc == -EHOSTUNREACH || rc == -ECANCELED || rc == -ETIMEDOUT) {
 		/* Errors after queueing: the datagram was taken (as a queued

@@ -6,6 +6,7 @@
  */
 #include "cksum.h"
 #include "engine_internal.h"
+#include "neigh.h"
 
 /*
  * Fills m's 20-byte header ip; the checksum in software unless the port
@@ -45,21 +46,17 @@ intptr_t eng_ipv4_out(struct tern_engine *eng, struct rte_mbuf *m, uint32_t dst,
 {
 	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
 	struct eng_arp_entry *e;
-	uint32_t nh = dst;
+	uint32_t nh;
 
 	m->l3_len = sizeof(struct rte_ipv4_hdr);
 	if (TERN_UNLIKELY(rte_pktmbuf_pkt_len(m) > ENG_MTU || m->nb_segs != 1))
 		return eng_ipv4_out_big(eng, m, dst, tok);
 	if (TERN_UNLIKELY(eng_ip_bcast(eng, dst)))
 		return eng_eth_out(eng, m, &bcast, RTE_ETHER_TYPE_IPV4);
-	if (!eng_on_link(eng, dst)) {
-		if (eng->gateway == 0)
-			return -ENETUNREACH;
-		nh = eng->gateway;
-	}
+	if (!eng_ipv4_next_hop(eng, dst, &nh))
+		return -ENETUNREACH;
 	e = eng_arp_lookup(eng, nh);
-	if (TERN_LIKELY(e != NULL && (e->state == ARP_STATIC ||
-	    (e->state == ARP_REACHABLE && eng->now_ns - e->updated_ns < eng->arp_ttl_ns))))
+	if (TERN_LIKELY(eng_neigh_fresh(eng, e)))
 		return eng_eth_out(eng, m, &e->mac, RTE_ETHER_TYPE_IPV4);
 	return eng_arp_out_slow(eng, m, nh, tok);
 }

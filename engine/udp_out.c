@@ -12,6 +12,8 @@
 
 #include "cksum.h"
 #include "engine_internal.h"
+#include "neigh.h"
+#include "rx_fast.h"
 
 #define UDP_MAX_PAYLOAD (ENG_MTU - 20 - 8)
 #define UDP_MAX_DGRAM (65535 - 20 - 8) /* payload of the largest IPv4 datagram */
@@ -111,12 +113,6 @@ static void udp_rebuild(struct tern_engine *eng, struct rte_mbuf *m, struct rte_
 	udp_cksum(eng, m, ip, (struct rte_udp_hdr *)(ip + 1));
 }
 
-/* The l2, l3 and l4 lengths (tx_offload) of a received datagram without
- * IP options, and the bits that hold them. */
-#define UDP_RX_LENS rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr), \
-					sizeof(struct rte_udp_hdr), 0, 0, 0, 0)
-#define UDP_LENS_MASK rte_mbuf_tx_offload(0x7f, 0x1ff, 0xff, 0, 0, 0, 0)
-
 /*
  * tern_udp_reply() of what the inline path does not take: a datagram over
  * the MTU (reassembled, or grown by the caller) or a chain, swapped in
@@ -139,7 +135,7 @@ static __attribute__((noinline)) int udp_reply_big(struct tern_udp_sock *s,
 		return -EINVAL;
 	if (rte_pktmbuf_pkt_len(m) > UDP_MAX_DGRAM)
 		return -EMSGSIZE;
-	if ((flags & TERN_UDP_REPLY_UNCHANGED) && (m->tx_offload & UDP_LENS_MASK) == UDP_RX_LENS) {
+	if ((flags & TERN_UDP_REPLY_UNCHANGED) && (m->tx_offload & ENG_LENS_MASK) == ENG_UDP_LENS) {
 		/* the sender's checksum holds, as on the inline path */
 		udp_swap(s->eng, eh, ip, uh);
 		rte_pktmbuf_prepend(m, ENG_HDRS - RTE_ETHER_HDR_LEN);
@@ -176,7 +172,7 @@ static inline int udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram
 			  rte_pktmbuf_pkt_len(m) > UDP_MAX_PAYLOAD))
 		return udp_reply_big(s, d, flags);
 	if (TERN_LIKELY((flags & TERN_UDP_REPLY_UNCHANGED) &&
-			(m->tx_offload & UDP_LENS_MASK) == UDP_RX_LENS)) {
+			(m->tx_offload & ENG_LENS_MASK) == ENG_UDP_LENS)) {
 		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)(data - ENG_HDRS);
 
 		udp_swap(s->eng, eh, (struct rte_ipv4_hdr *)(eh + 1),
