@@ -113,7 +113,10 @@ struct tern_engine_drops {
 	                                 or inconsistent, incomplete after
 	                                 frag_timeout_ms, table full, more than
 	                                 RTE_LIBRTE_IP_FRAG_MAX_FRAG pieces */
-	uint64_t ip_frag_big;       /**< a reassembled datagram larger than one mbuf */
+	uint64_t ip_frag_big;       /**< a reassembled datagram that fits neither
+	                                 its first mbuf nor a jumbo buffer of the
+	                                 pool: none free, or the pool has none
+	                                 (tern_mbuf_pool_conf.no_jumbo) */
 	uint64_t ip_proto;          /**< protocol other than ICMP and UDP */
 	uint64_t icmp_runt;         /**< shorter than an ICMP header */
 	uint64_t icmp_cksum;        /**< ICMP checksum wrong */

@@ -11,7 +11,8 @@
  * Every test checks the conservation law and ends with every mbuf back.
  *
  * The pool's mbufs hold 4.4 KB, so that the engine's reassembly of a
- * 4000-byte datagram fits one (ipv4_frag.c linearizes it).
+ * 4000-byte datagram fits its first mbuf (ipv4_frag.c linearizes it there;
+ * with smaller mbufs it goes to a jumbo buffer: test_frag_big.c).
  */
 #include "eng_test.h"
 
