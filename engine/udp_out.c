@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * UDP output: replies made in place from the received datagram (echo's
- * zero-copy path) and sends to an address through IPv4 and ARP. A datagram
- * over the MTU, or a chain of mbufs, takes the slow paths: its checksum is
- * summed in software over every segment (no NIC checksums a datagram that
- * leaves in fragments) and ipv4_frag_out.c fragments it.
+ * zero-copy path) and sends to an address through IPv4 and ARP; a burst
+ * of sends to one address copies its headers from a template made once
+ * (the route and neighbour decided once too). A datagram over the MTU,
+ * or a chain of mbufs, takes the slow paths: its checksum is summed in
+ * software over every segment (no NIC checksums a datagram that leaves in
+ * fragments) and ipv4_frag_out.c fragments it.
  */
 #include <string.h>
 
@@ -271,19 +273,195 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 	return rc;
 }
 
+/*
+ * A burst to one destination: the Ethernet, IPv4 and UDP headers are made
+ * once (udp_tmpl_make), and each datagram gets a copy with its lengths,
+ * IPv4 id and checksums patched in (udp_tmpl_put). The checksums start
+ * from sums of the words that are the same for the whole burst: a one's
+ * complement sum does not depend on the order of its words (RFC 1071
+ * 2(B)), and one that is not zero has one 16-bit form, so the fields come
+ * out as eng_ipv4_hdr() and udp_cksum() make them, and no header is read
+ * back after it was written.
+ */
+struct udp_tmpl {
+	uint8_t hdr[ENG_HDRS];
+	bool ip_sw, udp_sw;  /* checksums made here, not by the NIC */
+	uint32_t ip_sum;     /* the IPv4 header but total length and id, folded */
+	uint32_t udp_sum;    /* pseudo-header's addresses and protocol, folded;
+	                        plus the ports when summed here */
+	uint64_t ol_flags;   /* offload requests, as eng_ipv4_hdr and udp_cksum */
+	uint64_t lens, lens_mask; /* tx_offload's l2, l3 (and l4) lengths */
+};
+
+#define TMPL_IP RTE_ETHER_HDR_LEN
+#define TMPL_UDP (TMPL_IP + sizeof(struct rte_ipv4_hdr))
+
+/*
+ * The MAC datagrams to dst go to, if it is known now: broadcast, or a
+ * fresh neighbour entry of the next hop, as eng_ipv4_out() decides for
+ * each packet. NULL: the per-packet path decides (it refuses, queues on
+ * ARP or awaits). Deciding once per burst is the same as deciding per
+ * packet: eng_arp_lookup() and the freshness test have no side effects,
+ * and nothing a burst does changes the entry or the engine's clock (no
+ * poll runs, the template path never awaits; a packet that takes the
+ * per-packet path is followed by a new decision).
+ */
+static const struct rte_ether_addr *udp_tmpl_mac(struct tern_engine *eng, uint32_t dst)
+{
+	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
+	struct eng_arp_entry *e;
+	uint32_t nh;
+
+	if (eng_ip_bcast(eng, dst))
+		return &bcast;
+	if (!eng_ipv4_next_hop(eng, dst, &nh))
+		return NULL;
+	e = eng_arp_lookup(eng, nh);
+	return eng_neigh_fresh(eng, e) ? &e->mac : NULL;
+}
+
+/* The offload requests and tx_offload lengths of udp_build + eth_out. */
+static void udp_tmpl_flags(struct tern_engine *eng, struct udp_tmpl *t)
+{
+	t->ip_sw = !(eng->offloads & TERN_OFFLOAD_IPV4_CKSUM_TX);
+	t->udp_sw = !(eng->offloads & TERN_OFFLOAD_UDP_CKSUM_TX);
+	t->ol_flags = 0;
+	if (!t->ip_sw)
+		t->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	if (!t->udp_sw)
+		t->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+	t->lens = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr),
+				      t->udp_sw ? 0 : sizeof(struct rte_udp_hdr), 0, 0, 0, 0);
+	t->lens_mask = rte_mbuf_tx_offload(0x7f, 0x1ff, t->udp_sw ? 0 : 0xff, 0, 0, 0, 0);
+}
+
+/* Makes t for s's datagrams to dst:port; false when the per-packet path
+ * must take them (dst or port 0, no route, neighbour not resolved). */
+static bool udp_tmpl_make(struct tern_udp_sock *s, uint32_t dst, uint16_t port,
+			  struct udp_tmpl *t)
+{
+	struct tern_engine *eng = s->eng;
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)t->hdr;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(t->hdr + TMPL_IP);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(t->hdr + TMPL_UDP);
+	const struct rte_ether_addr *mac;
+
+	if (dst == 0 || port == 0)
+		return false;
+	mac = udp_tmpl_mac(eng, dst);
+	if (mac == NULL)
+		return false;
+	rte_ether_addr_copy(mac, &eh->dst_addr);
+	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip) + sizeof(*uh));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(eng->ip);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	uh->src_port = rte_cpu_to_be_16(s->port);
+	uh->dst_port = rte_cpu_to_be_16(port);
+	udp_tmpl_flags(eng, t);
+	t->ip_sum = eng_fold(eng_ipv4_hdr_sum(ip, sizeof(*ip)));
+	t->udp_sum = eng_fold(eng_phdr_sum(ip, IPPROTO_UDP, 0));
+	if (t->udp_sw)
+		t->udp_sum += (uint32_t)uh->src_port + uh->dst_port;
+	return true;
+}
+
+/* True when m takes the template path: what udp_build() checksums in one
+ * piece and eng_ipv4_out() sends whole, with room for the headers. */
+static inline bool udp_tmpl_fits(const struct rte_mbuf *m)
+{
+	return m != NULL && m->nb_segs == 1 && rte_pktmbuf_pkt_len(m) <= UDP_MAX_PAYLOAD &&
+	       rte_pktmbuf_headroom(m) >= ENG_HDRS;
+}
+
+/* Prepends t's headers to m's payload, this datagram's fields patched. */
+static inline void udp_tmpl_put(struct tern_engine *eng, const struct udp_tmpl *t,
+				struct rte_mbuf *m)
+{
+	uint16_t plen = (uint16_t)rte_pktmbuf_pkt_len(m);
+	uint16_t ulen = rte_cpu_to_be_16(plen + sizeof(struct rte_udp_hdr));
+	uint16_t tlen = rte_cpu_to_be_16(plen + sizeof(struct rte_udp_hdr) +
+					 sizeof(struct rte_ipv4_hdr));
+	uint16_t id = rte_cpu_to_be_16(eng->ip_id++);
+	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *) - ENG_HDRS;
+	uint16_t c;
+
+	memcpy(h, t->hdr, ENG_HDRS);
+	memcpy(h + TMPL_IP + offsetof(struct rte_ipv4_hdr, total_length), &tlen, 2);
+	memcpy(h + TMPL_IP + offsetof(struct rte_ipv4_hdr, packet_id), &id, 2);
+	memcpy(h + TMPL_UDP + offsetof(struct rte_udp_hdr, dgram_len), &ulen, 2);
+	if (t->ip_sw) {
+		c = eng_cksum((uint64_t)t->ip_sum + tlen + id);
+		memcpy(h + TMPL_IP + offsetof(struct rte_ipv4_hdr, hdr_checksum), &c, 2);
+	}
+	if (t->udp_sw) {
+		/* the length counts twice: pseudo-header and UDP header */
+		c = eng_cksum(eng_sum(h + ENG_HDRS, plen, (uint64_t)t->udp_sum + 2u * ulen));
+		c = c == 0 ? 0xffff : c; /* RFC 768: 0 is "none" */
+	} else {
+		c = eng_fold((uint64_t)t->udp_sum + ulen); /* the NIC's pseudo-header sum */
+	}
+	memcpy(h + TMPL_UDP + offsetof(struct rte_udp_hdr, dgram_cksum), &c, 2);
+	/* rte_pktmbuf_prepend(), its headroom checked by udp_tmpl_fits() */
+	m->data_off -= ENG_HDRS;
+	m->data_len += ENG_HDRS;
+	m->pkt_len += ENG_HDRS;
+	m->ol_flags |= t->ol_flags;
+	m->tx_offload = (m->tx_offload & ~t->lens_mask) | t->lens;
+}
+
+/* udp_tmpl_put() and the TX buffer: 0, or -ENOBUFS with m the caller's
+ * payload again, as tern_udp_sendto() leaves it. */
+static inline int udp_tmpl_send(struct tern_udp_sock *s, const struct udp_tmpl *t,
+				struct rte_mbuf *m)
+{
+	udp_tmpl_put(s->eng, t, m);
+	if (TERN_UNLIKELY(eng_tx(s->eng, m) < 0)) {
+		rte_pktmbuf_adj(m, ENG_HDRS);
+		m->ol_flags &= ~UDP_TX_FLAGS;
+		return -ENOBUFS;
+	}
+	s->st.tx++;
+	return 0;
+}
+
+/*
+ * The template path for what fits it, tern_udp_sendto() for the rest
+ * (chains, datagrams over the MTU, an unresolved neighbour: it fragments,
+ * queues on ARP or awaits as for a single send), in order. A packet the
+ * per-packet path took is followed by a new template decision: after an
+ * await the neighbour may have been resolved.
+ */
 intptr_t tern_udp_sendto_burst(struct tern_udp_sock *s, struct rte_mbuf **m, uint16_t n,
 			       uint32_t ip, uint16_t port, tern_token_t tok)
 {
+	struct udp_tmpl t;
 	uint16_t k = 0;
 	intptr_t rc = 0;
+	bool fast;
 
-	while (k < n) {
+	if (s == NULL || m == NULL)
+		return n > 0 ? -EINVAL : 0;
+	fast = udp_tmpl_make(s, ip, port, &t);
+	for (; k < n; k++) {
+		if (TERN_LIKELY(fast && udp_tmpl_fits(m[k]))) {
+			rc = udp_tmpl_send(s, &t, m[k]);
+			if (TERN_UNLIKELY(rc < 0))
+				break;
+			continue;
+		}
 		rc = tern_udp_sendto(s, m[k], ip, port, tok);
 		if (udp_send_refused(rc))
 			break;
-		k++; /* taken, even when its resolution failed */
-		if (rc < 0)
+		if (rc < 0) {
+			k++; /* taken, even though its resolution failed */
 			break;
+		}
+		fast = udp_tmpl_make(s, ip, port, &t);
 	}
 	return k > 0 ? k : rc;
 }
