@@ -9,17 +9,17 @@
 
 #define IP_FRAG_MASK RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
 
-/* RX checksum offload says good, bad, or unknown (then we compute it);
- * unknown first: the virtual ports the engine mostly runs on offer none. */
+/* RX checksum offload: GOOD, or NONE ("not correct in the packet data,
+ * but the integrity of the IP header is verified", rte_mbuf_core.h) pass;
+ * BAD fails; UNKNOWN (the virtual ports the engine mostly runs on offer
+ * none) is computed. GOOD's bit is set in both GOOD and NONE. */
 static bool ip_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t hlen)
 {
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t f = m->ol_flags;
 
-	if (TERN_LIKELY(f == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN))
-		return eng_ipv4_hdr_cksum_ok(ip, hlen);
-	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+	if (f & RTE_MBUF_F_RX_IP_CKSUM_GOOD)
 		return true;
-	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+	if (f & RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return false;
 	return eng_ipv4_hdr_cksum_ok(ip, hlen);
 }

@@ -69,8 +69,9 @@ static inline bool eng_udp_queue_full(const struct tern_udp_sock *s)
 /*
  * Delivers m when it is the common case above and returns true; else
  * returns false with m and the engine untouched. The checksum checks take
- * RX offload flags as ipv4_in.c and udp_in.c do: good skips, bad declines
- * (the slow path counts it), unknown or none computes.
+ * RX offload flags as ipv4_in.c and udp_in.c do: GOOD or NONE (verified,
+ * the bytes may be wrong) pass, BAD declines (the slow path counts it),
+ * UNKNOWN is computed.
  */
 static inline bool eng_rx_fast(struct tern_engine *eng, struct rte_mbuf *m)
 {
@@ -98,17 +99,15 @@ static inline bool eng_rx_fast(struct tern_engine *eng, struct rte_mbuf *m)
 	    (w & ENG_FAST_FRAG_PROTO_MASK) != ENG_FAST_FRAG_PROTO || !(w & ENG_FAST_TTL) ||
 	    rte_be_to_cpu_32(ip->dst_addr) != eng->ip)
 		return false;
-	if ((f & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    ((f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	     !eng_ipv4_hdr_cksum_ok(ip, sizeof(*ip))))
+	if (!(f & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
+	    ((f & RTE_MBUF_F_RX_IP_CKSUM_BAD) || !eng_ipv4_hdr_cksum_ok(ip, sizeof(*ip))))
 		return false;
 	len = tlen - sizeof(*ip);
 	if (rte_be_to_cpu_16(uh->dgram_len) != len)
 		return false;
 	/* RFC 768: checksum 0 means the sender computed none */
-	if (uh->dgram_cksum != 0 &&
-	    (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	    ((f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	if (uh->dgram_cksum != 0 && !(f & RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
+	    ((f & RTE_MBUF_F_RX_L4_CKSUM_BAD) ||
 	     !eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, (uint16_t)len)))
 		return false;
 	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];

@@ -12,16 +12,17 @@
 #include "engine_internal.h"
 #include "rx_fast.h"
 
+/* As ip_cksum_ok() (ipv4_in.c): the L4 flag's GOOD bit (GOOD or NONE)
+ * passes, BAD fails, UNKNOWN is computed; checksum 0 is RFC 768's "none
+ * computed". */
 static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 			 const struct rte_udp_hdr *uh, uint16_t len)
 {
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	uint64_t f = m->ol_flags;
 
-	if (uh->dgram_cksum == 0) /* RFC 768: the sender computed none */
+	if (uh->dgram_cksum == 0 || (f & RTE_MBUF_F_RX_L4_CKSUM_GOOD))
 		return true;
-	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		return true;
-	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+	if (f & RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
 	return eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, len);
 }

@@ -585,13 +585,14 @@ static void test_frag_overlap_and_incomplete(void **state)
 	eng_assert_conserved(&F);
 }
 
-/* Nobody reads: the queue holds its bound, the rest is counted. */
 /*
  * RX checksum offload flags, taken as the NIC's word by both receive paths
  * (rx_fast.h and ipv4_in.c/udp_in.c): GOOD skips the check even when the
- * bytes are wrong, BAD drops a datagram whose bytes are right, under the
- * layer's counter. The ring port hands the mbufs over as they are, flags
- * included, as a NIC's driver would set them.
+ * bytes are wrong, and so does NONE ("not correct in the packet data, but
+ * the integrity ... is verified", rte_mbuf_core.h: virtio's partial
+ * checksums); BAD drops a datagram whose bytes are right, under the
+ * layer's counter; UNKNOWN computes. The ring port hands the mbufs over as
+ * they are, flags included, as a NIC's driver would set them.
  */
 static void test_rx_cksum_offload_flags(void **state)
 {
@@ -604,8 +605,10 @@ static void test_rx_cksum_offload_flags(void **state)
 		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, true, false, true },
 		{ RTE_MBUF_F_RX_L4_CKSUM_BAD, false, false, false },
 		{ RTE_MBUF_F_RX_L4_CKSUM_GOOD, false, true, true },
-		{ RTE_MBUF_F_RX_IP_CKSUM_NONE, true, false, false }, /* computed: wrong */
-		{ 0, false, true, false },                           /* unknown: computed */
+		{ RTE_MBUF_F_RX_IP_CKSUM_NONE, true, false, true },
+		{ RTE_MBUF_F_RX_L4_CKSUM_NONE, false, true, true },
+		{ 0, true, false, false },                           /* unknown: computed */
+		{ 0, false, true, false },
 	};
 	struct tern_udp_dgram d[8];
 	struct tern_udp_sock *s;
@@ -643,6 +646,7 @@ static void test_rx_cksum_offload_flags(void **state)
 	assert_int_equal(tern_udp_close(s), 0);
 }
 
+/* Nobody reads: the queue holds its bound, the rest is counted. */
 static void test_socket_queue_full(void **state)
 {
 	struct tern_udp_sock_stats ss;
