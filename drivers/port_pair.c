@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_eth_ring.h>
 
@@ -30,17 +31,21 @@ static int pair_attach(struct tern_port *p, const char *name,
 	return 0;
 }
 
+/* The longest conf.name a pair takes (a cut name could be another
+ * pair's): its rings are "tpr_<name>_ab<q>" (q < TERN_RING_QUEUES_MAX, two
+ * digits) and net_ring names its vdevs "net_ring_<name>a", each in
+ * RTE_RING_NAMESIZE (rte_eth_from_rings() fails with ENAMETOOLONG past
+ * it); the vdev is the shorter bound. */
+#define PAIR_NAME_MAX (RTE_RING_NAMESIZE - 1 - (sizeof("net_ring_a") - 1))
+_Static_assert(PAIR_NAME_MAX <= RTE_RING_NAMESIZE - 1 - (sizeof("tpr__ab") - 1) - 2,
+	       "the ring names are the shorter bound: PAIR_NAME_MAX must follow them");
+
 static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t q,
 				  uint16_t desc)
 {
 	char name[RTE_RING_NAMESIZE];
-	int len = snprintf(name, sizeof(name), "%s_%s%u", base, dir, q);
 
-	if (len < 0 || (size_t)len >= sizeof(name)) {
-		/* a cut name could be another queue's: refuse it */
-		rte_errno = ENAMETOOLONG;
-		return NULL;
-	}
+	snprintf(name, sizeof(name), "%s_%s%u", base, dir, q);
 	/* One producer and one consumer: TX queue q of one side, RX queue q
 	 * of the other, each polled by one worker. */
 	return rte_ring_create(name, rte_align32pow2(desc ? desc : 1024),
@@ -51,9 +56,14 @@ static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t q,
 static int pair_build(const struct tern_port_conf *c, struct tern_port *a,
 		      struct tern_port *b, uint16_t nq)
 {
-	char base[24], name[24];
+	char base[RTE_RING_NAMESIZE], name[RTE_RING_NAMESIZE];
 	int rc = 0;
 
+	if (c->name != NULL && strlen(c->name) > PAIR_NAME_MAX) {
+		DRV_LOG(ERR, "ring pair: conf.name \"%s\" is longer than %zu characters",
+			c->name, (size_t)PAIR_NAME_MAX);
+		return -ENAMETOOLONG;
+	}
 	snprintf(base, sizeof(base), "tpr_%s", c->name ? c->name : "0");
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
 		a->pair_rings[q] = pair_ring(base, "ab", q, c->rx_desc);

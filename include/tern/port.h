@@ -182,7 +182,9 @@ int tern_port_create(const struct tern_port_conf *conf, struct tern_port **out);
 
 /*
  * Two ring-backed ports wired back to back in this process: what one sends,
- * the other receives. conf->preset is ignored. Returns as tern_port_create.
+ * the other receives. conf->preset is ignored. Returns as tern_port_create,
+ * and -ENAMETOOLONG for a conf->name of more than 18 characters (the
+ * pair's ring and vdev names would be cut).
  *
  * By default each side has one RX and one TX ring: with several workers the
  * receiver steers in software (worker 0 hashes and passes packets on). With

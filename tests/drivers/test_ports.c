@@ -267,6 +267,28 @@ static void test_ring_rss_bad_conf(void **state)
 	free(log);
 }
 
+/* A pair's name longer than its ring names can hold is refused, not cut
+ * (two cut names could be equal); the longest that fits works. */
+static void test_ring_pair_name_length(void **state)
+{
+	struct tern_port_conf c = conf(TERN_PORT_NULL, "pair_name_is_19_chr", 1);
+	struct tern_port *a, *b;
+	struct drv_log l;
+	char *log;
+
+	drv_log_begin(&l);
+	assert_int_equal(tern_port_pair_create(&c, &a, &b), -ENAMETOOLONG);
+	log = drv_log_end(&l);
+	assert_log_has(log, "is longer than 18 characters");
+	free(log);
+	c.name = "pair_name_is_18_ch";
+	c.ring_rss = true;
+	c.nb_workers = 12; /* two-digit queue numbers */
+	assert_int_equal(tern_port_pair_create(&c, &a, &b), 0);
+	tern_port_destroy(a);
+	tern_port_destroy(b);
+}
+
 static void test_null_port(void **state)
 {
 	struct tern_port_conf c = conf(TERN_PORT_NULL, "n0", 1);
@@ -600,6 +622,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_software_redistribution, baseline),
 		cmocka_unit_test_teardown(test_ring_rss_queue_per_worker, baseline),
 		cmocka_unit_test_teardown(test_ring_rss_bad_conf, baseline),
+		cmocka_unit_test_teardown(test_ring_pair_name_length, baseline),
 		cmocka_unit_test_teardown(test_null_port, baseline),
 		cmocka_unit_test_teardown(test_pcap_replay, baseline),
 		cmocka_unit_test_teardown(test_offloads_stats_xstats, baseline),
