@@ -4,7 +4,8 @@
  * its exact count under callgrind (bench/cg/cg_echo_path.c): a ring pair,
  * an engine on one core with a socket on port 7 and a task echoing every
  * datagram in place; the driving side sends 60-byte requests from
- * 10.0.0.2:9 and turns each reply back into a request.
+ * 10.0.0.2:9 and turns each reply back into a request. Its turn-around is
+ * also the echo server of tern-gen's count (bench/cg/cg_gen_path.c).
  */
 #ifndef TERN_BENCH_ECHO_WORK_H
 #define TERN_BENCH_ECHO_WORK_H
@@ -37,7 +38,7 @@ struct echo_work {
 	tern_task_t echo;
 };
 
-static intptr_t echo_work_task(void *arg)
+static inline intptr_t echo_work_task(void *arg)
 {
 	struct echo_work *e = arg;
 	struct tern_udp_dgram d[ECHO_WORK_BURST];
@@ -60,7 +61,7 @@ static intptr_t echo_work_task(void *arg)
 	}
 }
 
-static intptr_t echo_work_stop_task(void *arg)
+static inline intptr_t echo_work_stop_task(void *arg)
 {
 	return tern_cancel(((struct echo_work *)arg)->stop);
 }
@@ -68,7 +69,7 @@ static intptr_t echo_work_stop_task(void *arg)
 /* Ring pair, core (virtual clock or not), engine, socket and echo task, on
  * e->pool; the core is run until the task awaits. 0 or a negative errno;
  * echo_work_down() undoes what was made either way. */
-static int echo_work_up(struct echo_work *e, const char *name, bool virtual_clock)
+static inline int echo_work_up(struct echo_work *e, const char *name, bool virtual_clock)
 {
 	struct tern_port_conf pc = { .name = name, .nb_workers = 1, .pool = e->pool,
 				     .rx_desc = 512, .tx_desc = 512 };
@@ -95,7 +96,7 @@ static int echo_work_up(struct echo_work *e, const char *name, bool virtual_cloc
 }
 
 /* Cancels the echo task, then tears down (ports last). */
-static void echo_work_down(struct echo_work *e)
+static inline void echo_work_down(struct echo_work *e)
 {
 	if (e->echo_made) {
 		tern_task_spawn(echo_work_stop_task, e, &(struct tern_task_opts){
@@ -111,7 +112,7 @@ static void echo_work_down(struct echo_work *e)
 }
 
 /* peer 10.0.0.2:9 -> engine 10.0.0.1:7, 18 bytes of payload (a 60-byte frame). */
-static void echo_work_request(struct rte_mbuf *m, const struct rte_ether_addr *dst)
+static inline void echo_work_request(struct rte_mbuf *m, const struct rte_ether_addr *dst)
 {
 	struct rte_ether_hdr *eh = (void *)rte_pktmbuf_append(m, 14 + 20 + 8 + 18);
 	struct rte_ipv4_hdr *ip = (void *)(eh + 1);

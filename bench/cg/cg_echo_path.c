@@ -72,28 +72,11 @@ static int run(struct tern_mbuf_pool *pool, uint64_t n)
 int main(int argc, char **argv)
 {
 	uint64_t n = cg_iterations(argc, argv);
-	char *eal_argv[] = { "tern-cg-echo-path", "-l", "0", "--log-level=warning",
-			     "--no-telemetry" };
-	struct tern_eal_opts eo = { .force_no_huge = true };
-	struct tern_mbuf_pool_conf pc = { .name = "cg", .nb_ports = 2, .nb_workers = 1,
-					  .rx_desc = 512, .tx_desc = 512, .extra = 512 };
-	struct tern_mbuf_pool *pool = NULL;
+	struct tern_mbuf_pool *pool;
 	struct tern_eal *eal;
-	int rc = tern_eal_create(5, eal_argv, &eo, &eal);
+	int rc = cg_pool_up("tern-cg-echo-path", 512, &eal, &pool);
 
-	if (rc < 0) {
-		fprintf(stderr, "cg_echo_path: EAL failed (%d)\n", rc);
-		return 1;
-	}
-	rc = tern_mbuf_pool_create(&pc, &pool);
 	if (rc == 0)
 		rc = run(pool, n);
-	if (rc < 0)
-		fprintf(stderr, "cg_echo_path: workload failed (%d)\n", rc);
-	if (pool != NULL && tern_mbuf_pool_destroy(pool) < 0) {
-		fprintf(stderr, "cg_echo_path: mbufs still in use at exit\n");
-		rc = -EBUSY;
-	}
-	tern_eal_destroy(eal);
-	return rc == 0 ? 0 : 1;
+	return cg_pool_down("tern-cg-echo-path", rc, eal, pool);
 }

@@ -25,6 +25,7 @@
 
 #include <tern/eal.h>
 
+#include "../echo_work.h"
 #include "cg.h"
 #include "gen.h"
 
@@ -139,25 +140,6 @@ static void cg_gen_down(struct cg_gen *g)
 	free(a->total);
 }
 
-/* The echo server's part: each request becomes its reply (swapping keeps
- * both checksums valid). */
-static void cg_turn_around(struct rte_mbuf *m)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	struct rte_ether_addr mac = eh->src_addr;
-	uint32_t addr = ip->src_addr;
-	uint16_t port = uh->src_port;
-
-	eh->src_addr = eh->dst_addr;
-	eh->dst_addr = mac;
-	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = addr;
-	uh->src_port = uh->dst_port;
-	uh->dst_port = port;
-}
-
 /*
  * n packets out of the generator and back, a burst a round: the round's
  * poll receives the echoes of the previous burst and sends the next one.
@@ -175,7 +157,7 @@ static int cg_gen_loop(struct cg_gen *g, uint64_t n)
 		tern_sched_run_once(g->a.core);
 		got = tern_port_rx_burst(g->peer, 0, pkts, BURST);
 		for (uint16_t i = 0; i < got; i++)
-			cg_turn_around(pkts[i]);
+			echo_work_turn_around(pkts[i]);
 		back = tern_port_tx_burst(g->peer, 0, pkts, got);
 		if (back < got)
 			rte_pktmbuf_free_bulk(pkts + back, got - back);
@@ -222,28 +204,11 @@ static int run(struct tern_mbuf_pool *pool, uint64_t n)
 int main(int argc, char **argv)
 {
 	uint64_t n = cg_iterations(argc, argv);
-	char *eal_argv[] = { "tern-cg-gen-path", "-l", "0", "--log-level=warning",
-			     "--no-telemetry" };
-	struct tern_eal_opts eo = { .force_no_huge = true };
-	struct tern_mbuf_pool_conf pc = { .name = "cg", .nb_ports = 2, .nb_workers = 1,
-					  .rx_desc = 512, .tx_desc = 512, .extra = 512 };
-	struct tern_mbuf_pool *pool = NULL;
+	struct tern_mbuf_pool *pool;
 	struct tern_eal *eal;
-	int rc = tern_eal_create(5, eal_argv, &eo, &eal);
+	int rc = cg_pool_up("tern-cg-gen-path", 512, &eal, &pool);
 
-	if (rc < 0) {
-		fprintf(stderr, "cg_gen_path: EAL failed (%d)\n", rc);
-		return 1;
-	}
-	rc = tern_mbuf_pool_create(&pc, &pool);
 	if (rc == 0)
 		rc = run(pool, n);
-	if (rc < 0)
-		fprintf(stderr, "cg_gen_path: workload failed (%d)\n", rc);
-	if (pool != NULL && tern_mbuf_pool_destroy(pool) < 0) {
-		fprintf(stderr, "cg_gen_path: mbufs still in use at exit\n");
-		rc = -EBUSY;
-	}
-	tern_eal_destroy(eal);
-	return rc == 0 ? 0 : 1;
+	return cg_pool_down("tern-cg-gen-path", rc, eal, pool);
 }
