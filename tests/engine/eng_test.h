@@ -57,20 +57,37 @@ static inline struct tern_eal *eng_test_eal(const char *name)
 	return eal;
 }
 
+/* The pool of the engine tests: two ports of @p workers each, 256
+ * descriptors a queue, @p extra more mbufs; a test sets other fields
+ * (data_room, jumbo) before eng_test_pool_make(). */
+static inline struct tern_mbuf_pool_conf eng_test_pool_conf(uint16_t workers, uint32_t extra)
+{
+	return (struct tern_mbuf_pool_conf){ .nb_ports = 2, .nb_workers = workers,
+					     .rx_desc = 256, .tx_desc = 256, .extra = extra };
+}
+
+/* The EAL and a pool made with *pc; *mp is the pool's mempool for frame
+ * builders. 0 or -1. */
+static inline int eng_test_pool_make(const char *name, const struct tern_mbuf_pool_conf *pc,
+				     struct tern_eal **eal, struct tern_mbuf_pool **pool,
+				     struct rte_mempool **mp)
+{
+	*eal = eng_test_eal(name);
+	if (*eal == NULL || tern_mbuf_pool_create(pc, pool) < 0)
+		return -1;
+	*mp = tern_mbuf_pool_mempool(*pool);
+	return 0;
+}
+
 /* The EAL and a pool for a test group of @p workers per port (two ports);
  * *mp is the pool's mempool for frame builders. 0 or -1. */
 static inline int eng_test_pool_up(const char *name, uint16_t workers, uint32_t extra,
 				   struct tern_eal **eal, struct tern_mbuf_pool **pool,
 				   struct rte_mempool **mp)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = workers,
-					   .rx_desc = 256, .tx_desc = 256, .extra = extra };
+	struct tern_mbuf_pool_conf pc = eng_test_pool_conf(workers, extra);
 
-	*eal = eng_test_eal(name);
-	if (*eal == NULL || tern_mbuf_pool_create(&pc, pool) < 0)
-		return -1;
-	*mp = tern_mbuf_pool_mempool(*pool);
-	return 0;
+	return eng_test_pool_make(name, &pc, eal, pool, mp);
 }
 
 /* Undoes eng_test_pool_up(): the pool (every mbuf back), then the EAL. */
@@ -101,6 +118,38 @@ static inline void eng_pump(struct eng_fix *f)
 	assert_true(tern_sched_run_until_idle(f->core, 1000) >= 0);
 }
 
+/* The core of most one-engine tests: a virtual clock (time moves only by
+ * tern_sched_advance), misuse an error, an unobserved failure an abort. */
+static const struct tern_sched_opts eng_sched_virtual = {
+	.virtual_clock = true, .misuse = TERN_MISUSE_RETURN, .unobserved = TERN_UNOBSERVED_ABORT };
+
+/*
+ * One engine on @p pool: a ring pair named @p name of one worker a side
+ * (asking for @p offloads), a core made with *so, and an engine made with
+ * @p ec, whose port, core and pool are filled in here; f->eng_mac is the
+ * engine's. f->mp is left as the caller set it. The gratuitous ARP is not
+ * sent yet (eng_fix_drain_garp). 0 or -1; eng_fix_teardown() undoes it.
+ */
+static inline int eng_fix_up(struct eng_fix *f, struct tern_mbuf_pool *pool, const char *name,
+			     uint32_t offloads, const struct tern_sched_opts *so,
+			     struct tern_engine_conf ec)
+{
+	struct tern_port_conf pc = { .name = name, .nb_workers = 1, .pool = pool,
+				     .rx_desc = 256, .tx_desc = 256, .offloads = offloads };
+
+	if (tern_port_pair_create(&pc, &f->peer, &f->nic) < 0 ||
+	    tern_port_start(f->peer) < 0 || tern_port_start(f->nic) < 0 ||
+	    tern_sched_create(so, &f->core) < 0)
+		return -1;
+	ec.port = f->nic;
+	ec.sched = f->core;
+	ec.pool = pool;
+	if (tern_engine_create(&ec, &f->eng) < 0)
+		return -1;
+	tern_port_mac(f->nic, f->eng_mac.addr_bytes);
+	return 0;
+}
+
 /* Takes up to n frames the engine sent (polls a bounded number of times). */
 static inline uint16_t eng_peer_rx(struct eng_fix *f, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -119,6 +168,14 @@ static inline uint16_t eng_peer_drain(struct eng_fix *f)
 
 	rte_pktmbuf_free_bulk(pkts, n);
 	return n;
+}
+
+/* Runs the core so that the engine's gratuitous ARP leaves, and frees it:
+ * the test starts from an empty wire. 0, or -1 unless exactly one frame. */
+static inline int eng_fix_drain_garp(struct eng_fix *f)
+{
+	eng_pump(f);
+	return eng_peer_drain(f) == 1 ? 0 : -1;
 }
 
 static inline void eng_peer_tx(struct eng_fix *f, struct rte_mbuf *m)
@@ -173,6 +230,53 @@ static inline struct rte_mbuf *eng_udp_frame(struct eng_fix *f, uint16_t sport,
 	memset(uh + 1, fill, len);
 	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
 	return m;
+}
+
+/*
+ * An ARP frame from the peer side, from @p sha (the frame's source and the
+ * sender's MAC) and @p sip, for @p tip, to the engine's MAC or broadcast;
+ * a reply names the engine as its target. The caller owns it.
+ */
+static inline struct rte_mbuf *eng_arp_frame(struct eng_fix *f, uint16_t op, uint32_t sip,
+					     const struct rte_ether_addr *sha, uint32_t tip,
+					     bool bcast)
+{
+	struct rte_mbuf *m;
+	struct rte_arp_hdr *a = eng_frame(f, &m, 46, RTE_ETHER_TYPE_ARP);
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (bcast)
+		memset(&eh->dst_addr, 0xff, 6);
+	eh->src_addr = *sha;
+	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	a->arp_data.arp_sha = *sha;
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	if (op == RTE_ARP_OP_REPLY)
+		a->arp_data.arp_tha = f->eng_mac;
+	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	return m;
+}
+
+/* The peer's answer to the engine's ARP request for PEER_IP. */
+static inline struct rte_mbuf *eng_arp_reply(struct eng_fix *f)
+{
+	return eng_arp_frame(f, RTE_ARP_OP_REPLY, PEER_IP, &peer_mac, ENG_IP, false);
+}
+
+/* True when m is the engine's gratuitous ARP (a request for its own IP). */
+static inline bool eng_is_announce(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+
+	return eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+	       a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
+	       a->arp_data.arp_sip == rte_cpu_to_be_32(ENG_IP) &&
+	       a->arp_data.arp_tip == rte_cpu_to_be_32(ENG_IP);
 }
 
 static inline struct rte_ipv4_hdr *eng_ip_of(struct rte_mbuf *m)

@@ -27,23 +27,10 @@ static int group_teardown(void **state)
  * drained so each test starts from an empty wire. */
 static int setup(void **state)
 {
-	struct tern_port_conf pc = { .name = "eng", .nb_workers = 1, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
-	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_RETURN,
-				      .unobserved = TERN_UNOBSERVED_ABORT };
-	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP, .icmp_burst = 10 };
-
-	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
-	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
-	    tern_sched_create(&so, &F.core) < 0)
+	if (eng_fix_up(&F, pool, "eng", 0, &eng_sched_virtual,
+		       (struct tern_engine_conf){ .ip = ENG_IP, .icmp_burst = 10 }) < 0)
 		return -1;
-	ec.port = F.nic;
-	ec.sched = F.core;
-	if (tern_engine_create(&ec, &F.eng) < 0)
-		return -1;
-	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
-	eng_pump(&F);
-	return eng_peer_drain(&F) == 1 ? 0 : -1; /* the gratuitous ARP */
+	return eng_fix_drain_garp(&F);
 }
 
 static int teardown(void **state)

@@ -26,13 +26,11 @@ static uint32_t base_main;        /* the main pool's mbufs in use at the start *
 
 static int group_setup(void **state)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1, .rx_desc = 256,
-					   .tx_desc = 256, .extra = 512, .jumbo = JUMBO };
+	struct tern_mbuf_pool_conf pc = eng_test_pool_conf(1, 512);
 
-	eal = eng_test_eal("frag_big");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
+	pc.jumbo = JUMBO;
+	if (eng_test_pool_make("frag_big", &pc, &eal, &pool, &F.mp) < 0)
 		return -1;
-	F.mp = tern_mbuf_pool_mempool(pool);
 	jumbo_mp = tern_mbuf_pool_jumbo(pool);
 	/* The point of the test: a 4000-byte datagram does not fit one mbuf. */
 	if (jumbo_mp == NULL || rte_pktmbuf_data_room_size(F.mp) >= RTE_PKTMBUF_HEADROOM + 4000)
@@ -47,23 +45,8 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-	struct tern_port_conf pc = { .name = "fb", .nb_workers = 1, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
-	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_RETURN,
-				      .unobserved = TERN_UNOBSERVED_ABORT };
-	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP };
-
-	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
-	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
-	    tern_sched_create(&so, &F.core) < 0)
-		return -1;
-	ec.port = F.nic;
-	ec.sched = F.core;
-	if (tern_engine_create(&ec, &F.eng) < 0)
-		return -1;
-	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
-	eng_pump(&F);
-	if (eng_peer_drain(&F) != 1) /* the gratuitous ARP */
+	if (eng_fix_up(&F, pool, "fb", 0, &eng_sched_virtual,
+		       (struct tern_engine_conf){ .ip = ENG_IP }) < 0 || eng_fix_drain_garp(&F) < 0)
 		return -1;
 	base_main = rte_mempool_in_use_count(F.mp);
 	return rte_mempool_in_use_count(jumbo_mp) == 0 ? 0 : -1;

@@ -29,14 +29,10 @@ static bool chains;               /* the port sends chains: fragments stay
 
 static int group_setup(void **state)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1, .rx_desc = 256,
-					   .tx_desc = 256, .extra = 512, .data_room = DATA_ROOM };
+	struct tern_mbuf_pool_conf pc = eng_test_pool_conf(1, 512);
 
-	eal = eng_test_eal("frag_out");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
-		return -1;
-	F.mp = tern_mbuf_pool_mempool(pool);
-	return 0;
+	pc.data_room = DATA_ROOM;
+	return eng_test_pool_make("frag_out", &pc, &eal, &pool, &F.mp);
 }
 
 static int group_teardown(void **state)
@@ -48,23 +44,10 @@ static int group_teardown(void **state)
  * copied into one mbuf), a core and an engine, the peer's MAC static. */
 static int setup_with(uint32_t offloads)
 {
-	struct tern_port_conf pc = { .name = "fo", .nb_workers = 1, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256, .offloads = offloads };
-	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_RETURN,
-				      .unobserved = TERN_UNOBSERVED_ABORT };
-	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP };
-
-	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
-	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
-	    tern_sched_create(&so, &F.core) < 0)
+	if (eng_fix_up(&F, pool, "fo", offloads, &eng_sched_virtual,
+		       (struct tern_engine_conf){ .ip = ENG_IP }) < 0)
 		return -1;
-	ec.port = F.nic;
-	ec.sched = F.core;
-	if (tern_engine_create(&ec, &F.eng) < 0)
-		return -1;
-	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
-	eng_pump(&F);
-	return eng_peer_drain(&F) == 1 ? 0 : -1; /* the gratuitous ARP */
+	return eng_fix_drain_garp(&F);
 }
 
 static int setup(void **state)
@@ -329,7 +312,6 @@ static void test_send_waits_for_arp(void **state)
 {
 	struct send_arg a = { .dst = PEER_IP, .rc = 1 };
 	struct rte_mbuf *r, *m;
-	struct rte_arp_hdr *arp;
 	tern_task_t t;
 
 	assert_int_equal(tern_udp_bind(F.eng, 5353, NULL, &a.s), 0);
@@ -348,21 +330,7 @@ static void test_send_waits_for_arp(void **state)
 	eng_pump(&F);
 	assert_int_equal(a.rc, 1); /* waiting */
 	assert_int_equal(eng_peer_drain(&F), 0); /* within arp_retry_ms: no new request */
-	{ /* the peer answers */
-		struct rte_mbuf *rep;
-
-		arp = eng_frame(&F, &rep, 28, RTE_ETHER_TYPE_ARP);
-		arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-		arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-		arp->arp_hlen = 6;
-		arp->arp_plen = 4;
-		arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
-		arp->arp_data.arp_sha = peer_mac;
-		arp->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-		arp->arp_data.arp_tha = F.eng_mac;
-		arp->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-		eng_peer_tx(&F, rep);
-	}
+	eng_peer_tx(&F, eng_arp_reply(&F)); /* the peer answers */
 	eng_pump(&F);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
 	assert_int_equal(a.rc, 0);
@@ -527,8 +495,8 @@ static void test_ping_4000(void **state)
 /* Takes every mbuf of the pool but keep; returns them in a malloc'd list. */
 static struct rte_mbuf **hoard(uint32_t keep, uint32_t *n)
 {
-	uint32_t cap = tern_mbuf_pool_size(&(struct tern_mbuf_pool_conf){ .nb_ports = 2,
-		.nb_workers = 1, .rx_desc = 256, .tx_desc = 256, .extra = 512 });
+	struct tern_mbuf_pool_conf pc = eng_test_pool_conf(1, 512);
+	uint32_t cap = tern_mbuf_pool_size(&pc);
 	struct rte_mbuf **h = calloc(cap, sizeof(*h));
 	uint32_t k = 0;
 

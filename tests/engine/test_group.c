@@ -50,22 +50,7 @@ static int teardown(void **state)
 static void peer_arp(uint16_t op, uint32_t sip, const struct rte_ether_addr *sha, uint32_t tip,
 		     bool bcast)
 {
-	struct rte_mbuf *r;
-	struct rte_arp_hdr *a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
-
-	if (bcast)
-		memset(&eh->dst_addr, 0xff, 6);
-	eh->src_addr = *sha;
-	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(op);
-	a->arp_data.arp_sha = *sha;
-	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
-	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
-	eng_peer_tx(&M.f.p, r);
+	eng_peer_tx(&M.f.p, eng_arp_frame(&M.f.p, op, sip, sha, tip, bcast));
 }
 
 struct resolve_req {
@@ -389,21 +374,10 @@ static void test_arp_flood_bounded(void **state)
 	deadline = t0 + 5000 * MS;
 	while (i < FLOOD && eng_now_ns() < deadline) {
 		struct rte_ether_addr sha = {{ 0x02, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i }};
-		struct rte_mbuf *r;
-		struct rte_arp_hdr *a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
-		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+		struct rte_mbuf *r = eng_arp_frame(&M.f.p, RTE_ARP_OP_REQUEST, 0x0a010000u + i, &sha,
+						   ENG_IP, true);
 		uint16_t n;
 
-		memset(&eh->dst_addr, 0xff, 6);
-		eh->src_addr = sha;
-		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-		a->arp_hlen = 6;
-		a->arp_plen = 4;
-		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-		a->arp_data.arp_sha = sha;
-		a->arp_data.arp_sip = rte_cpu_to_be_32(0x0a010000u + i);
-		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
 		while (tern_port_tx_burst(M.f.p.peer, 0, &r, 1) == 0 && eng_now_ns() < deadline)
 			eng_pause_us(50); /* the ring is full: let core 0 catch up */
 		i++;

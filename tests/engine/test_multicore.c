@@ -106,17 +106,6 @@ static uint16_t peer_rx(struct rte_mbuf **pkts, uint16_t n)
 	return grp_peer_rx(&M.f, pkts, n);
 }
 
-static bool is_announce(struct rte_mbuf *m)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
-
-	return eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
-	       a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
-	       a->arp_data.arp_sip == rte_cpu_to_be_32(ENG_IP) &&
-	       a->arp_data.arp_tip == rte_cpu_to_be_32(ENG_IP);
-}
-
 /* Frees what waits on the peer side; returns how many were announcements. */
 static uint64_t peer_drain(void)
 {
@@ -126,7 +115,7 @@ static uint64_t peer_drain(void)
 
 	for (int i = 0; i < 64 && (n = peer_rx(pkts, 64)) > 0; i++) {
 		for (uint16_t k = 0; k < n; k++)
-			announces += is_announce(pkts[k]);
+			announces += eng_is_announce(pkts[k]);
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
 	return announces;
@@ -158,7 +147,7 @@ static uint64_t peer_check_echo(struct rte_mbuf *m, uint64_t *got_flow)
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
 	uint16_t f = rte_be_to_cpu_16(uh->dst_port) - 1000;
 
-	if (is_announce(m)) {
+	if (eng_is_announce(m)) {
 		M.announces++;
 		return 0;
 	}
@@ -268,26 +257,15 @@ static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answere
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	struct rte_mbuf *r;
 
-	if (is_announce(m)) {
+	if (eng_is_announce(m)) {
 		M.announces++;
 		return 0;
 	}
 	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
 		assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
 		assert_int_equal(a->arp_data.arp_tip, rte_cpu_to_be_32(PEER_IP));
-		a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
-		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-		a->arp_hlen = 6;
-		a->arp_plen = 4;
-		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
-		a->arp_data.arp_sha = peer_mac;
-		a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-		a->arp_data.arp_tha = M.f.p.eng_mac;
-		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-		eng_peer_tx(&M.f.p, r);
+		eng_peer_tx(&M.f.p, eng_arp_reply(&M.f.p));
 		return 1;
 	}
 	/* The datagram left after resolution, to the MAC the reply gave. */

@@ -125,21 +125,10 @@ static uint16_t nic_tx(struct rte_mbuf *m)
 	return q;
 }
 
-static bool is_announce(struct rte_mbuf *m)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
-
-	return eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
-	       a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
-	       a->arp_data.arp_sip == rte_cpu_to_be_32(ENG_IP) &&
-	       a->arp_data.arp_tip == rte_cpu_to_be_32(ENG_IP);
-}
-
 /* Counts an announcement and the queue it left on; true if m was one. */
 static bool take_announce(struct rte_mbuf *m, uint16_t q)
 {
-	if (!is_announce(m))
+	if (!eng_is_announce(m))
 		return false;
 	M.announces++;
 	M.announce_q = q;
@@ -360,23 +349,12 @@ static void peer_serve(struct rte_mbuf *m, uint16_t q, void *arg)
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	struct rte_mbuf *r;
 
 	assert_int_equal(q, 1);
 	if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
 		assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
 		assert_int_equal(a->arp_data.arp_tip, rte_cpu_to_be_32(PEER_IP));
-		a = eng_frame(&M.f.p, &r, 46, RTE_ETHER_TYPE_ARP);
-		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-		a->arp_hlen = 6;
-		a->arp_plen = 4;
-		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
-		a->arp_data.arp_sha = peer_mac;
-		a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-		a->arp_data.arp_tha = M.f.p.eng_mac;
-		a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-		p->reply_q = nic_tx(r);
+		p->reply_q = nic_tx(eng_arp_reply(&M.f.p));
 		p->requests++;
 		return;
 	}

@@ -45,24 +45,13 @@ static void on_unobserved(const char *name, intptr_t error, void *arg)
  * unexpected one fails the test's count checks), and an engine. */
 static int setup(void **state)
 {
-	struct tern_port_conf pc = { .name = "srv", .nb_workers = 1, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
 	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_ABORT,
 				      .unobserved = TERN_UNOBSERVED_HOOK,
 				      .unobserved_hook = on_unobserved };
-	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP, .no_gratuitous_arp = true };
 
 	memset(&H, 0, sizeof(H));
-	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
-	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
-	    tern_sched_create(&so, &F.core) < 0)
-		return -1;
-	ec.port = F.nic;
-	ec.sched = F.core;
-	if (tern_engine_create(&ec, &F.eng) < 0)
-		return -1;
-	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
-	return 0;
+	return eng_fix_up(&F, pool, "srv", 0, &so,
+			  (struct tern_engine_conf){ .ip = ENG_IP, .no_gratuitous_arp = true });
 }
 
 static int teardown(void **state)
