@@ -18,9 +18,6 @@
 # Exit: 0 passed; 1 failed (the reason is printed); 77 skipped (why is printed).
 set -uo pipefail
 build=${1:?usage: test_frag_tap.sh BUILD_ROOT}
-echo_bin=$build/apps/echo/tern-echo
-py=/usr/bin/python3
-skip() { echo "SKIP: $*"; exit 77; }
 # On failure tern-echo is stopped first, so its log ends with its counters.
 fail() {
     echo "FAIL: $*"
@@ -30,39 +27,13 @@ fail() {
     [ -f "${log:-}" ] && cat "$log"
     exit 1
 }
+. "$(dirname "$0")/tap_lib.sh"
 
-[ -x "$echo_bin" ] || skip "tern-echo not built in $build"
-[ "$(id -u)" -eq 0 ] || skip "needs root (a network namespace and a tap port)"
-[ -x "$py" ] || skip "no $py for the UDP client"
-command -v ping >/dev/null || skip "no ping (iputils-ping)"
-ns=tern_t_fragtap_$$ ifc=tfr$$ prefix=tern_t_fragtap_$$
-tmp=$(mktemp -d /tmp/tern_t_fragtap.XXXXXX) log=
-log=$tmp/echo.log echo_pid=
-cleanup() {
-    [ -n "$echo_pid" ] && kill -0 "$echo_pid" 2>/dev/null && kill -KILL "$echo_pid"
-    [ -n "$echo_pid" ] && wait "$echo_pid" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf /dev/hugepages/"$prefix"map_* "/var/run/dpdk/$prefix" "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace"
-
-mem=()
-free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-if [ "${free:-0}" -lt 64 ] || [ ! -w /dev/hugepages ]; then
-    mem=(--no-huge -m 512)
-fi
-nsenter --net="/var/run/netns/$ns" "$echo_bin" -l 0 --no-pci --file-prefix "$prefix" \
-    "${mem[@]}" -- --preset tap --iface "$ifc" --ip 10.78.0.1 --port 7 --seconds 0 \
-    >"$log" 2>&1 &
-echo_pid=$!
-for _ in $(seq 100); do
-    ip netns exec "$ns" ip link show "$ifc" >/dev/null 2>&1 && break
-    kill -0 "$echo_pid" 2>/dev/null || fail "tern-echo exited early"
-    sleep 0.1
-done
-ip netns exec "$ns" sh -c "sysctl -qw net.ipv6.conf.$ifc.disable_ipv6=1; ip link set lo up;
-    ip addr add 10.78.0.2/24 dev $ifc; ip link set $ifc up" || fail "cannot set up $ifc"
+tap_checks
+ifc=tfr$$
+tap_ns_up fragtap
+tap_echo_start 0 --preset tap --iface "$ifc" --ip 10.78.0.1 --port 7 --seconds 0
+tap_iface_up 10.78.0.2
 ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 -s 4000 10.78.0.1 >"$tmp/ping" 2>&1 ||
     { cat "$tmp/ping"; fail "ping -s 4000 got no answer"; }
 grep -q "3 packets transmitted, 3 received" "$tmp/ping" ||
@@ -93,14 +64,7 @@ PY
 # The 20000-byte datagrams' later fragments wait frag_timeout_ms (2 s) from
 # the first of them; let them expire so nothing is held at the stop.
 sleep 2.5
-kill -INT "$echo_pid"
-for _ in $(seq 100); do
-    kill -0 "$echo_pid" 2>/dev/null || break
-    sleep 0.1
-done
-kill -0 "$echo_pid" 2>/dev/null && fail "tern-echo still runs 10 s after SIGINT"
-wait "$echo_pid"; rc=$?; echo_pid=
-[ "$rc" -eq 0 ] || fail "tern-echo exited with $rc after SIGINT"
+tap_echo_stop
 grep -q "mbufs still in use" "$log" && fail "mbufs left in use (main pool or jumbo buffers)"
 grep -q "^echo: stopped, 6 datagrams echoed" "$log" || fail "tern-echo did not echo 6"
 # echo: final rx R delivered D drops X udp U tx T tx_full F sockperf S held H

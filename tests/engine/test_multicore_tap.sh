@@ -13,44 +13,16 @@
 # Exit: 0 passed; 1 failed (the reason is printed); 77 skipped (why is printed).
 set -uo pipefail
 build=${1:?usage: test_multicore_tap.sh BUILD_ROOT}
-echo_bin=$build/apps/echo/tern-echo
-py=/usr/bin/python3
-skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; [ -f "${log:-}" ] && cat "$log"; exit 1; }
+. "$(dirname "$0")/tap_lib.sh"
 
-[ -x "$echo_bin" ] || skip "tern-echo not built in $build"
-[ "$(id -u)" -eq 0 ] || skip "needs root (a network namespace and a tap port)"
-[ -x "$py" ] || skip "no $py for the UDP client"
-command -v ping >/dev/null || skip "no ping (iputils-ping)"
+tap_checks
 [ "$(nproc)" -ge 2 ] || skip "needs two CPUs (two polling cores)"
-ns=tern_t_mctap_$$ ifc=tmc$$ prefix=tern_t_mctap_$$
-tmp=$(mktemp -d /tmp/tern_t_mctap.XXXXXX) log=
-log=$tmp/echo.log echo_pid=
-cleanup() {
-    [ -n "$echo_pid" ] && kill -0 "$echo_pid" 2>/dev/null && kill -KILL "$echo_pid"
-    [ -n "$echo_pid" ] && wait "$echo_pid" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf /dev/hugepages/"$prefix"map_* "/var/run/dpdk/$prefix" "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace"
-
-mem=()
-free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-if [ "${free:-0}" -lt 64 ] || [ ! -w /dev/hugepages ]; then
-    mem=(--no-huge -m 512)
-fi
-nsenter --net="/var/run/netns/$ns" "$echo_bin" -l 0-1 --no-pci --file-prefix "$prefix" \
-    "${mem[@]}" -- --cores 2 --per-core --preset tap --iface "$ifc" --ip 10.77.0.1 \
-    --port 7 --seconds 0 >"$log" 2>&1 &
-echo_pid=$!
-for _ in $(seq 100); do
-    ip netns exec "$ns" ip link show "$ifc" >/dev/null 2>&1 && break
-    kill -0 "$echo_pid" 2>/dev/null || fail "tern-echo exited early"
-    sleep 0.1
-done
-ip netns exec "$ns" sh -c "sysctl -qw net.ipv6.conf.$ifc.disable_ipv6=1; ip link set lo up;
-    ip addr add 10.77.0.2/24 dev $ifc; ip link set $ifc up" || fail "cannot set up $ifc"
+ifc=tmc$$
+tap_ns_up mctap
+tap_echo_start 0-1 --cores 2 --per-core --preset tap --iface "$ifc" --ip 10.77.0.1 \
+    --port 7 --seconds 0
+tap_iface_up 10.77.0.2
 ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.77.0.1 >"$tmp/ping" 2>&1 ||
     { cat "$tmp/ping"; fail "ping got no answer"; }
 out=$(ip netns exec "$ns" timeout 20 "$py" - <<'PY'
@@ -75,17 +47,7 @@ PY
 )
 [ "$out" = 256 ] || fail "the kernel client got $out of 256 echoes back"
 # SIGINT -> tern_cores_stop(); it must end within 10 s, exit 0.
-stop_echo() {
-    kill -INT "$echo_pid"
-    for _ in $(seq 100); do
-        kill -0 "$echo_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$echo_pid" 2>/dev/null && fail "tern-echo still runs 10 s after SIGINT"
-    wait "$echo_pid"; rc=$?; echo_pid=
-    [ "$rc" -eq 0 ] || fail "tern-echo exited with $rc after SIGINT"
-}
-stop_echo
+tap_echo_stop
 grep -q "mbufs still in use" "$log" && fail "mbufs left in use"
 grep -q "^echo: stopped, 256 datagrams echoed" "$log" || fail "tern-echo did not echo 256"
 # echo: final rx R delivered D drops X ...; echo: core i rx R delivered D drops X udp U ...
@@ -101,11 +63,8 @@ grep -E "^echo: (final|core|drop)" "$log"
 # Interrupted while it starts: SIGINT before its cores run must be a clean
 # stop (tern_cores_enter() then says -ESHUTDOWN), not "failed", exit 1.
 log=$tmp/echo2.log
-nsenter --net="/var/run/netns/$ns" "$echo_bin" -l 0-1 --no-pci --file-prefix "$prefix" \
-    "${mem[@]}" -- --cores 2 --preset tap --iface "${ifc}b" --ip 10.77.0.1 \
-    --port 7 --seconds 0 >"$log" 2>&1 &
-echo_pid=$!
+tap_echo_start 0-1 --cores 2 --preset tap --iface "${ifc}b" --ip 10.77.0.1 --port 7 --seconds 0
 sleep 0.2
-stop_echo
+tap_echo_stop
 grep -q "^echo: stopped" "$log" || fail "tern-echo interrupted at start did not stop cleanly"
 echo "PASS: 64 flows x 4 echoed over tap on 2 cores, ping answered, SIGINT stops cleanly"
