@@ -10,7 +10,7 @@
  * fragments are dropped by the library's limit, as ip_frag. Every test
  * checks the conservation law and both pools' mbufs back at the baseline.
  */
-#include "eng_test.h"
+#include "frag_test.h"
 
 #define JUMBO 4              /* jumbo buffers of the pool: few, to run out */
 #define PIECE 1480           /* IP payload of a fragment at a 1500 MTU */
@@ -75,25 +75,6 @@ static struct tern_engine_stats stats(void)
 static uint8_t pattern(uint32_t i)
 {
 	return (uint8_t)(i * 13 + (i >> 8) + 5);
-}
-
-/* A UDP datagram peer:sport -> engine:dport of len pattern() bytes, in wire. */
-static struct rte_ipv4_hdr *peer_udp(uint16_t sport, uint16_t dport, uint32_t len)
-{
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)wire;
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *p = (uint8_t *)(uh + 1);
-
-	memset(ip, 0, sizeof(*ip));
-	eng_ip_fill(ip, IPPROTO_UDP, (uint16_t)(28 + len));
-	uh->src_port = rte_cpu_to_be_16(sport);
-	uh->dst_port = rte_cpu_to_be_16(dport);
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
-	for (uint32_t i = 0; i < len; i++)
-		p[i] = pattern(i);
-	uh->dgram_cksum = 0;
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
-	return ip;
 }
 
 /* Fragment i of the datagram in wire, PIECE bytes of its payload each. */
@@ -209,7 +190,7 @@ static void test_4000_one_jumbo(void **state)
 	for (int r = 0; r < 2; r++) {
 		struct tern_udp_dgram d;
 
-		peer_udp(40000, 7, 4000);
+		frag_udp_build(wire, 40000, 7, 4000, pattern);
 		assert_int_equal(peer_send((uint16_t)(0x100 + r), r == 1), 3);
 		eng_pump(&F);
 		d = take(s);
@@ -241,7 +222,7 @@ static void test_11000_eight_pieces_and_reply(void **state)
 	struct tern_udp_dgram d;
 
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
-	peer_udp(40001, 7, 11000);
+	frag_udp_build(wire, 40001, 7, 11000, pattern);
 	assert_int_equal(peer_send(0x200, false), 8);
 	eng_pump(&F);
 	d = take(s);
@@ -273,14 +254,7 @@ static void test_ping_4000(void **state)
 	const struct rte_icmp_hdr *rc = (const struct rte_icmp_hdr *)(back + 20);
 	uint8_t *p = (uint8_t *)(ic + 1);
 
-	memset(ip, 0, sizeof(*ip) + sizeof(*ic));
-	eng_ip_fill(ip, IPPROTO_ICMP, 28 + 4000);
-	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
-	ic->icmp_ident = RTE_BE16(0x77);
-	ic->icmp_seq_nb = RTE_BE16(3);
-	for (uint32_t i = 0; i < 4000; i++)
-		p[i] = pattern(i);
-	ic->icmp_cksum = ~rte_raw_cksum(ic, 8 + 4000);
+	frag_ping_build(wire, 0x77, 3, 4000, pattern);
 	assert_int_equal(peer_send(0x300, false), 3);
 	eng_pump(&F);
 	assert_int_equal(peer_collect(3), 28 + 4000);
@@ -307,7 +281,7 @@ static void test_jumbo_exhausted(void **state)
 
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
 	assert_int_equal(rte_pktmbuf_alloc_bulk(jumbo_mp, h, JUMBO), 0);
-	peer_udp(40002, 7, 4000);
+	frag_udp_build(wire, 40002, 7, 4000, pattern);
 	assert_int_equal(peer_send(0x400, false), 3);
 	eng_pump(&F);
 	st = stats();
@@ -348,7 +322,7 @@ static void nine_pieces(bool reversed)
 
 	assert_int_equal(RTE_LIBRTE_IP_FRAG_MAX_FRAG, 8); /* Debian's DPDK 22.11 */
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
-	peer_udp(40003, 7, 11900);
+	frag_udp_build(wire, 40003, 7, 11900, pattern);
 	assert_int_equal(peer_send(0x500, reversed), 9);
 	eng_pump(&F);
 	st = stats();

@@ -14,7 +14,7 @@
  * 4000-byte datagram fits its first mbuf (ipv4_frag.c linearizes it there;
  * with smaller mbufs it goes to a jumbo buffer: test_frag_big.c).
  */
-#include "eng_test.h"
+#include "frag_test.h"
 
 #define DATA_ROOM (RTE_PKTMBUF_HEADROOM + 4480)
 #define MTU 1500
@@ -375,25 +375,6 @@ static uint16_t peer_send_pieces(const struct rte_ipv4_hdr *ip)
 	return n;
 }
 
-/* A UDP datagram from the peer of len pattern() bytes, built in wire. */
-static struct rte_ipv4_hdr *peer_udp(uint16_t sport, uint16_t dport, uint32_t len)
-{
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)wire;
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *p = (uint8_t *)(uh + 1);
-
-	memset(ip, 0, sizeof(*ip));
-	eng_ip_fill(ip, IPPROTO_UDP, (uint16_t)(28 + len));
-	uh->src_port = rte_cpu_to_be_16(sport);
-	uh->dst_port = rte_cpu_to_be_16(dport);
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
-	for (uint32_t i = 0; i < len; i++)
-		p[i] = pattern(i);
-	uh->dgram_cksum = 0;
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
-	return ip;
-}
-
 struct reply_arg {
 	struct tern_udp_sock *s;
 	unsigned flags;
@@ -429,7 +410,7 @@ static void reply_big(unsigned flags)
 	assert_int_equal(tern_task_spawn(reply_task, &a, &(struct tern_task_opts){
 		.sched = F.core, .name = "reply" }, &t), 0);
 	eng_pump(&F);
-	n = peer_send_pieces(peer_udp(40000, 7, 4000));
+	n = peer_send_pieces(frag_udp_build(wire, 40000, 7, 4000, pattern));
 	eng_pump(&F);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
 	assert_int_equal(a.len, 4000);
@@ -465,14 +446,7 @@ static void test_ping_4000(void **state)
 	uint8_t *p = (uint8_t *)(ic + 1);
 	uint32_t total;
 
-	memset(ip, 0, sizeof(*ip) + sizeof(*ic));
-	eng_ip_fill(ip, IPPROTO_ICMP, 28 + 4000);
-	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
-	ic->icmp_ident = RTE_BE16(0x1234);
-	ic->icmp_seq_nb = RTE_BE16(1);
-	for (uint32_t i = 0; i < 4000; i++)
-		p[i] = pattern(i);
-	ic->icmp_cksum = ~rte_raw_cksum(ic, 8 + 4000);
+	frag_ping_build(wire, 0x1234, 1, 4000, pattern);
 	peer_static();
 	assert_int_equal(peer_send_pieces(ip), 3);
 	eng_pump(&F);
@@ -546,7 +520,7 @@ static void test_pool_empty_mid_fragmenting(void **state)
 	assert_int_equal(tern_task_spawn(reply_task, &r, &(struct tern_task_opts){
 		.sched = F.core, .name = "reply" }, &t), 0);
 	eng_pump(&F);
-	peer_send_pieces(peer_udp(40000, 7, 4000));
+	peer_send_pieces(frag_udp_build(wire, 40000, 7, 4000, pattern));
 	/* the ring's three frames are the engine's to take; after them, 3 */
 	h = hoard(3, &held);
 	eng_pump(&F);
