@@ -377,6 +377,7 @@ intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 			  tern_token_t tok)
 {
 	struct eng_arp_entry *e = arp_get(eng, nh);
+	intptr_t rc;
 
 	if (e == NULL)
 		return -ENOSPC;
@@ -385,7 +386,13 @@ intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 	arp_queue(eng, e, m);
 	if (!tern_in_task())
 		return 0;
-	return eng_wait(&e->waiters, tok);
+	rc = eng_wait(&e->waiters, tok);
+	/* m is queued, so it is the engine's whatever the wait says: a wait
+	 * that could not be made (no promise: -ENOMEM, ...) must not read as
+	 * one of the errors that leave m to its sender (udp_out.c). */
+	if (rc < 0 && rc != -EHOSTUNREACH && rc != -ECANCELED && rc != -ETIMEDOUT)
+		return -EINPROGRESS;
+	return rc;
 }
 
 int tern_arp_add_static(struct tern_engine *eng, uint32_t ip, const uint8_t mac[6])

@@ -131,12 +131,21 @@ static __attribute__((noinline)) int udp_reply_big(struct tern_udp_sock *s,
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)((char *)ip - m->l2_len);
 	struct rte_ether_addr peer = eh->src_addr;
+	/* the headers as received, put back if sending fails: the caller gets
+	 * its datagram unchanged, free to retry (at most 14 + 60 + 8 bytes) */
+	uint8_t saved[RTE_ETHER_HDR_LEN + 60 + sizeof(struct rte_udp_hdr)];
+	uint16_t data_off = m->data_off, hlen = (uint16_t)((char *)(uh + 1) - (char *)eh);
+	uint32_t pkt_len = m->pkt_len;
+	uint16_t data_len = m->data_len;
+	uint64_t ol_flags = m->ol_flags, tx_offload = m->tx_offload;
 	int rc;
 
-	if (rte_pktmbuf_headroom(m) < ENG_HDRS || m->l4_len != sizeof(*uh))
+	if (rte_pktmbuf_headroom(m) < ENG_HDRS || m->l4_len != sizeof(*uh) ||
+	    hlen > sizeof(saved))
 		return -EINVAL;
 	if (rte_pktmbuf_pkt_len(m) > UDP_MAX_DGRAM)
 		return -EMSGSIZE;
+	memcpy(saved, eh, hlen);
 	if ((flags & TERN_UDP_REPLY_UNCHANGED) && (m->tx_offload & ENG_LENS_MASK) == ENG_UDP_LENS) {
 		/* the sender's checksum holds, as on the inline path */
 		udp_swap(s->eng, eh, ip, uh);
@@ -149,8 +158,14 @@ static __attribute__((noinline)) int udp_reply_big(struct tern_udp_sock *s,
 	}
 	rc = eng_ipv4_frag_tx(s->eng, m, &peer);
 	if (rc < 0) {
-		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's datagram again */
-		m->ol_flags &= ~UDP_TX_FLAGS;
+		/* the caller's datagram again, as it was received (a rebuild
+		 * wrote within the old headers' span: options only shrink it) */
+		m->data_off = data_off;
+		m->data_len = data_len;
+		m->pkt_len = pkt_len;
+		m->ol_flags = ol_flags;
+		m->tx_offload = tx_offload;
+		memcpy(rte_pktmbuf_mtod_offset(m, char *, -(int)hlen), saved, hlen);
 		return rc;
 	}
 	s->st.tx++;
@@ -173,6 +188,15 @@ static inline int udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram
 	if (TERN_UNLIKELY(rte_pktmbuf_headroom(m) < ENG_HDRS || m->nb_segs != 1 ||
 			  rte_pktmbuf_pkt_len(m) > UDP_MAX_PAYLOAD))
 		return udp_reply_big(s, d, flags);
+	/* Room first, so that nothing fails once the headers are rewritten:
+	 * a refused reply is the caller's datagram as received. */
+	if (TERN_UNLIKELY(s->eng->tx_n >= ENG_TX_CAP)) {
+		eng_tx_flush(s->eng);
+		if (s->eng->tx_n >= ENG_TX_CAP) {
+			s->eng->st.tx_full++;
+			return -ENOBUFS;
+		}
+	}
 	/* only now: made before the checks, the pointer cost the common
 	 * path a register copy for udp_reply_big's sake (one instruction
 	 * per echo, bench/cg/tern-cg-echo-path 352.05 -> 351.05) */
@@ -195,12 +219,9 @@ static inline int udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram
 			return -EINVAL;
 		udp_rebuild(s->eng, m, (struct rte_ether_hdr *)((char *)ip - m->l2_len), ip, uh);
 	}
-	rc = eng_tx(s->eng, m);
-	if (TERN_UNLIKELY(rc < 0)) {
-		rte_pktmbuf_adj(m, ENG_HDRS); /* the caller's datagram again */
-		m->ol_flags &= ~UDP_TX_FLAGS;
-		return rc;
-	}
+	rc = eng_tx(s->eng, m); /* room checked above: cannot fail */
+	RTE_ASSERT(rc == 0);
+	(void)rc;
 	s->st.tx++;
 	return 0;
 }

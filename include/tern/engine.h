@@ -394,9 +394,11 @@ enum tern_udp_reply_flags {
  * or kept as received with TERN_UDP_REPLY_UNCHANGED. Fragments take mbufs
  * from the engine's pool (ip_frag_out, ip_frag_out_pkts).
  * @return 0: the mbuf now belongs to the engine; errors, the mbuf stays the
- *   caller's to free or retry: -ENOBUFS: the TX buffer is full, or has no
- *   room for every fragment (counted in tx_full); -ENOMEM: the engine's
- *   pool ran out while fragmenting (ip_frag_out_failed; nothing was sent);
+ *   caller's, its headers and lengths as received (nothing was rewritten,
+ *   or it was put back), to free or retry: -ENOBUFS: the TX buffer is
+ *   full, or has no room for every fragment (counted in tx_full); -ENOMEM:
+ *   the engine's pool ran out while fragmenting (ip_frag_out_failed;
+ *   nothing was sent);
  *   -EMSGSIZE: payload over 65507 bytes; -EINVAL: not a received datagram
  *   of this engine.
  */
@@ -436,7 +438,9 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
  *   (no ARP answer within arp_timeout_ms); -ECANCELED / -ETIMEDOUT (@p tok
  *   fired while resolving; the packet stays queued until resolution ends,
  *   but one over the MTU is freed at once and counted in
- *   arp_pending_dropped).
+ *   arp_pending_dropped); -EINPROGRESS: queued, but the task could not
+ *   await the resolution (no memory for the wait): the packet leaves when
+ *   the address resolves, or is freed and counted if it does not.
  */
 intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,
 			 uint16_t port, tern_token_t tok);

@@ -633,6 +633,71 @@ static void test_rx_cksum_offload_flags(void **state)
 	assert_int_equal(tern_udp_close(s), 0);
 }
 
+/*
+ * A reply refused because the TX path is full (the peer never reads: its
+ * ring, then the engine's buffer, fill) leaves the datagram as received:
+ * headers, lengths and flags untouched, so the caller may retry; the
+ * retry, once the peer drains, sends a valid reply.
+ */
+#define HDRS (14 + 20 + 8) /* Ethernet, IPv4, UDP */
+
+static void test_reply_refused_keeps_datagram(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d;
+	struct rte_mbuf *m[32], *r;
+	uint8_t before[HDRS];
+	uint16_t data_off, data_len;
+	uint64_t ol_flags, tx_full;
+	intptr_t k = 32;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_arp_add_static(F.eng, PEER_IP, peer_mac.addr_bytes), 0);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x21));
+	eng_pump(&F);
+	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), 0);
+	for (int round = 0; round < 64 && k == 32; round++) {
+		for (int i = 0; i < 32; i++) {
+			m[i] = rte_pktmbuf_alloc(F.mp);
+			assert_non_null(m[i]);
+			assert_non_null(rte_pktmbuf_append(m[i], 8));
+		}
+		k = tern_udp_sendto_burst(s, m, 32, PEER_IP, 6000, TERN_TOKEN_NONE);
+		assert_true(k >= 0 && k <= 32);
+		rte_pktmbuf_free_bulk(m + k, 32 - (unsigned)k);
+	}
+	assert_true(k < 32);
+	tx_full = stats().tx_full;
+	memcpy(before, (char *)d.data - HDRS, HDRS);
+	data_off = d.m->data_off;
+	data_len = d.m->data_len;
+	ol_flags = d.m->ol_flags;
+	assert_int_equal(tern_udp_reply(s, &d, TERN_UDP_REPLY_UNCHANGED), -ENOBUFS);
+	assert_int_equal(stats().tx_full, tx_full + 1);
+	assert_memory_equal(before, (char *)d.data - HDRS, HDRS);
+	assert_int_equal(d.m->data_off, data_off);
+	assert_int_equal(d.m->data_len, data_len);
+	assert_int_equal(d.m->ol_flags, ol_flags);
+	while (eng_peer_drain(&F) > 0) /* the ring, then the buffer behind it */
+		eng_pump(&F);
+	assert_int_equal(tern_udp_reply(s, &d, TERN_UDP_REPLY_UNCHANGED), 0);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
+	{
+		struct rte_ipv4_hdr *ip = eng_ip_of(r);
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+		assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
+		assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 5000);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		assert_int_equal(__rte_ipv4_udptcp_cksum(ip, uh), 0xffff);
+	}
+	rte_pktmbuf_free(r);
+	eng_assert_conserved(&F);
+	assert_int_equal(tern_udp_close(s), 0);
+}
+
 /* Nobody reads: the queue holds its bound, the rest is counted. */
 static void test_socket_queue_full(void **state)
 {
@@ -862,6 +927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reply_checksums_any_ttl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_cksum_offload_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_refused_keeps_datagram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),
