@@ -45,7 +45,11 @@ static struct rte_ring *pair_ring(const char *base, const char *dir, uint16_t q,
 {
 	char name[RTE_RING_NAMESIZE];
 
-	snprintf(name, sizeof(name), "%s_%s%u", base, dir, q);
+	/* pair_build() checked conf.name's length: this cannot be cut */
+	if (snprintf(name, sizeof(name), "%s_%s%u", base, dir, q) >= (int)sizeof(name)) {
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
 	/* One producer and one consumer: TX queue q of one side, RX queue q
 	 * of the other, each polled by one worker. */
 	return rte_ring_create(name, rte_align32pow2(desc ? desc : 1024),
