@@ -306,7 +306,7 @@ static void test_testpmd_txonly(void **state)
 	struct echo_final f;
 	unsigned long sent;
 	pid_t echo, tpmd;
-	int rc, cli;
+	int rc, cli = -1;
 
 	if (!on_path("dpdk-testpmd"))
 		skip(); /* Debian's dpdk-dev: scripts/setup.sh installs it */
