@@ -83,6 +83,106 @@ static inline void grp_peer_drain(struct grp_fix *f)
 		rte_pktmbuf_free_bulk(pkts, n);
 }
 
+/* The worker that the port's RSS (a NIC's, or tern's software steering)
+ * names for a datagram sip:sport -> dip:dport. */
+static inline uint16_t grp_worker_of(const struct grp_fix *f, uint32_t sip, uint32_t dip,
+				     uint16_t sport, uint16_t dport)
+{
+	return tern_port_rss_worker(f->p.nic, tern_port_rss_hash_v4(f->p.nic, sip, dip,
+								      sport, dport));
+}
+
+/* The worker a datagram from the peer to the engines belongs to. */
+static inline uint16_t grp_flow_worker(const struct grp_fix *f, uint16_t sport, uint16_t dport)
+{
+	return grp_worker_of(f, PEER_IP, ENG_IP, sport, dport);
+}
+
+/* An echo server on one core: its socket, and what it saw. */
+struct grp_echo {
+	const struct grp_fix *f;   /* whose port's RSS names the right worker */
+	struct tern_udp_sock *sock;
+	uint16_t worker;           /* the core it runs on */
+	uint64_t echoed;           /* datagrams sent back */
+	uint64_t misrouted;        /* datagrams on a core their hash does not name */
+};
+
+/* Echoes what arrives on its core's socket until the cores stop, and
+ * counts datagrams that reached a core their hash does not name. 0, or
+ * the receive's error. */
+static inline intptr_t grp_echo_task(void *arg)
+{
+	struct grp_echo *e = arg;
+	struct tern_udp_dgram d[32];
+
+	for (;;) {
+		intptr_t n = tern_udp_recv_burst(e->sock, d, 32, tern_core_shutdown_token());
+		uint16_t k;
+
+		if (n < 0)
+			return n == -ECANCELED ? 0 : n;
+		for (intptr_t i = 0; i < n; i++)
+			e->misrouted += grp_worker_of(e->f, d[i].src_ip, d[i].dst_ip,
+						      d[i].src_port, d[i].dst_port) != e->worker;
+		k = tern_udp_reply_burst(e->sock, d, n, TERN_UDP_REPLY_UNCHANGED);
+		for (intptr_t i = k; i < n; i++)
+			rte_pktmbuf_free(d[i].m);
+		e->echoed += k;
+	}
+}
+
+/* Zeroes e[], then binds @p port on every engine and spawns an echo task
+ * (detached) on each core; the cores do not start here. */
+static inline void grp_echo_spawn(struct grp_fix *f, struct grp_echo e[GRP_CORES],
+				  uint16_t port)
+{
+	for (uint16_t w = 0; w < GRP_CORES; w++) {
+		e[w] = (struct grp_echo){ .f = f, .worker = w };
+		assert_int_equal(tern_udp_bind(f->eng[w], port, NULL, &e[w].sock), 0);
+		assert_int_equal(tern_task_spawn(grp_echo_task, &e[w], &(struct tern_task_opts){
+			.sched = tern_cores_sched(f->cores, w), .name = "echo",
+			.flags = TERN_TASK_DETACHED }, NULL), 0);
+	}
+}
+
+/* A client on one core: one datagram of 16 bytes 0x5a to the unresolved
+ * peer at PEER_IP:peer_port, then the peer's answer. */
+struct grp_client {
+	struct tern_udp_sock *s;   /* bound by the test on the client's core */
+	struct rte_mempool *mp;    /* where the datagram comes from */
+	uint16_t peer_port;
+	intptr_t send_rc, recv_rc;
+	uint64_t send_ns;          /* how long the send awaited resolution */
+	uint8_t answer;            /* the answer's first byte */
+	int done;                  /* release by the task, acquire by the test */
+};
+
+static inline intptr_t grp_client_task(void *arg)
+{
+	struct grp_client *c = arg;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(c->mp);
+	struct tern_udp_dgram d;
+	uint64_t t0 = tern_sched_now(tern_sched_current());
+
+	c->send_rc = c->recv_rc = -ENOMEM;
+	if (m != NULL && rte_pktmbuf_append(m, 16) != NULL) {
+		memset(rte_pktmbuf_mtod(m, void *), 0x5a, 16);
+		c->send_rc = tern_udp_sendto(c->s, m, PEER_IP, c->peer_port,
+					     tern_core_shutdown_token());
+		m = NULL; /* the engine's, or freed by it: no error before queueing here */
+	}
+	rte_pktmbuf_free(m);
+	c->send_ns = tern_sched_now(tern_sched_current()) - t0;
+	if (c->send_rc == 0)
+		c->recv_rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
+	if (c->send_rc == 0 && c->recv_rc == 0) {
+		c->answer = *(uint8_t *)d.data;
+		rte_pktmbuf_free(d.m);
+	}
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* Stops the cores unless the test did (tasks waiting on the shutdown
  * token end; -1 when one is still running after @p grace_ms), frees what
  * reached the peer, and tears everything down. -1 too when anything is

@@ -30,15 +30,9 @@
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 
-struct mc_core {
-	struct tern_udp_sock *sock;
-	uint16_t worker;
-	uint64_t echoed, misrouted;
-};
-
 static struct {
 	struct grp_fix f;          /* ports, cores, group, engines: grp_test.h */
-	struct mc_core c[NCORES];
+	struct grp_echo c[NCORES]; /* the echo servers: grp_test.h */
 	uint64_t announces;        /* gratuitous ARPs the peer saw */
 } M;
 
@@ -52,46 +46,11 @@ static int group_teardown(void **state)
 	return eng_test_pool_down(eal, pool);
 }
 
-/* The worker a datagram from the peer to us belongs to. */
-static uint16_t flow_worker(uint16_t sport, uint16_t dport)
-{
-	return tern_port_rss_worker(M.f.p.nic, tern_port_rss_hash_v4(M.f.p.nic, PEER_IP, ENG_IP,
-								   sport, dport));
-}
-
-/* Echoes what arrives on its core's socket until the cores stop, and
- * counts datagrams that reached a core their hash does not name. */
-static intptr_t echo_task(void *arg)
-{
-	struct mc_core *c = arg;
-	struct tern_udp_dgram d[32];
-
-	for (;;) {
-		intptr_t n = tern_udp_recv_burst(c->sock, d, 32, tern_core_shutdown_token());
-		uint16_t k;
-
-		if (n < 0)
-			return n == -ECANCELED ? 0 : n;
-		for (intptr_t i = 0; i < n; i++) {
-			uint32_t h = tern_port_rss_hash_v4(M.f.p.nic, d[i].src_ip, d[i].dst_ip,
-							   d[i].src_port, d[i].dst_port);
-
-			c->misrouted += tern_port_rss_worker(M.f.p.nic, h) != c->worker;
-		}
-		k = tern_udp_reply_burst(c->sock, d, n, TERN_UDP_REPLY_UNCHANGED);
-		for (intptr_t i = k; i < n; i++)
-			rte_pktmbuf_free(d[i].m);
-		c->echoed += k;
-	}
-}
-
 /* Ports, cores, group and one engine per core; the cores do not run yet. */
 static int setup(void **state)
 {
 	memset(M.c, 0, sizeof(M.c));
 	M.announces = 0;
-	for (uint16_t w = 0; w < NCORES; w++)
-		M.c[w].worker = w;
 	return grp_fix_up(&M.f, "mc", pool, 0, false);
 }
 
@@ -167,15 +126,10 @@ static void test_flows_served_on_their_worker(void **state)
 	uint64_t deadline;
 	struct rte_mbuf *pkts[64];
 
-	for (int w = 0; w < NCORES; w++) {
-		assert_int_equal(tern_udp_bind(M.f.eng[w], ECHO_PORT, NULL, &M.c[w].sock), 0);
-		assert_int_equal(tern_task_spawn(echo_task, &M.c[w], &(struct tern_task_opts){
-			.sched = tern_cores_sched(M.f.cores, w), .name = "echo",
-			.flags = TERN_TASK_DETACHED }, NULL), 0);
-	}
+	grp_echo_spawn(&M.f, M.c, ECHO_PORT);
 	assert_int_equal(tern_cores_start(M.f.cores), 0);
 	for (uint16_t f = 0; f < NFLOWS; f++)
-		want[flow_worker(1000 + f, ECHO_PORT)] += PER_FLOW;
+		want[grp_flow_worker(&M.f, 1000 + f, ECHO_PORT)] += PER_FLOW;
 	/* Both workers own some of the flows, or the test proves nothing. */
 	assert_true(want[0] > 0 && want[1] > 0);
 	deadline = eng_now_ns() + 5000 * MS;
@@ -214,41 +168,6 @@ static void test_flows_served_on_their_worker(void **state)
 
 /* --------------------------------------------------------- ARP, 2 cores */
 
-struct client {
-	struct tern_udp_sock *s;
-	intptr_t send_rc, recv_rc;
-	uint64_t send_ns;          /* how long the send awaited resolution */
-	uint8_t answer;
-	int done;                  /* release by the task, acquire by the test */
-};
-
-/* On core 1: one datagram to the unresolved peer, then its answer. */
-static intptr_t client_task(void *arg)
-{
-	struct client *c = arg;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(M.f.p.mp);
-	struct tern_udp_dgram d;
-	uint64_t t0 = tern_sched_now(tern_sched_current());
-
-	c->send_rc = c->recv_rc = -ENOMEM;
-	if (m != NULL && rte_pktmbuf_append(m, 16) != NULL) {
-		memset(rte_pktmbuf_mtod(m, void *), 0x5a, 16);
-		c->send_rc = tern_udp_sendto(c->s, m, PEER_IP, PEER_PORT,
-					     tern_core_shutdown_token());
-		m = NULL; /* the engine's, or freed by it: no error before queueing here */
-	}
-	rte_pktmbuf_free(m);
-	c->send_ns = tern_sched_now(tern_sched_current()) - t0;
-	if (c->send_rc == 0)
-		c->recv_rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
-	if (c->send_rc == 0 && c->recv_rc == 0) {
-		c->answer = *(uint8_t *)d.data;
-		rte_pktmbuf_free(d.m);
-	}
-	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
-	return 0;
-}
-
 /* The peer answers ARP requests for itself and datagrams to PEER_PORT.
  * Returns the requests for PEER_IP seen. */
 static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answered)
@@ -282,7 +201,7 @@ static uint64_t peer_serve(struct rte_mbuf *m, uint16_t sport, uint64_t *answere
 static void test_arp_learnt_on_one_core_completes_on_another(void **state)
 {
 	struct tern_engine_stats per[NCORES], sum;
-	struct client c = { 0 };
+	struct grp_client c = { .mp = M.f.p.mp, .peer_port = PEER_PORT };
 	uint64_t requests = 0, answered = 0, deadline;
 	struct rte_mbuf *pkts[32];
 	uint16_t sport;
@@ -292,8 +211,8 @@ static void test_arp_learnt_on_one_core_completes_on_another(void **state)
 		.remote_ip = PEER_IP, .remote_port = PEER_PORT }, &c.s), 0);
 	sport = tern_udp_sock_port(c.s);
 	assert_true(sport >= 49152);
-	assert_int_equal(flow_worker(PEER_PORT, sport), 1);
-	assert_int_equal(tern_task_spawn(client_task, &c, &(struct tern_task_opts){
+	assert_int_equal(grp_flow_worker(&M.f, PEER_PORT, sport), 1);
+	assert_int_equal(tern_task_spawn(grp_client_task, &c, &(struct tern_task_opts){
 		.sched = tern_cores_sched(M.f.cores, 1), .name = "client",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.f.cores), 0);

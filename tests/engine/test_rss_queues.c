@@ -42,15 +42,9 @@
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 
-struct rss_core {
-	struct tern_udp_sock *sock;
-	uint16_t worker;
-	uint64_t echoed, misrouted;
-};
-
 static struct {
 	struct grp_fix f;          /* ports, cores, group, engines: grp_test.h */
-	struct rss_core c[NCORES];
+	struct grp_echo c[NCORES]; /* the echo servers: grp_test.h */
 	uint64_t announces;        /* gratuitous ARPs the peer saw */
 	uint64_t announce_q;       /* peer RX queue (engine TX queue) of the last */
 } M;
@@ -70,8 +64,6 @@ static int setup(void **state)
 	memset(M.c, 0, sizeof(M.c));
 	M.announces = 0;
 	M.announce_q = UINT64_MAX;
-	for (uint16_t w = 0; w < NCORES; w++)
-		M.c[w].worker = w;
 	return grp_fix_up(&M.f, "rq", pool, 0, true);
 }
 
@@ -83,8 +75,7 @@ static int teardown(void **state)
 /* The worker a datagram from the peer to us belongs to. */
 static uint16_t flow_worker(uint16_t sport, uint16_t dport)
 {
-	return tern_port_rss_worker(M.f.p.nic, tern_port_rss_hash_v4(M.f.p.nic, PEER_IP, ENG_IP,
-								   sport, dport));
+	return grp_flow_worker(&M.f, sport, dport);
 }
 
 /*
@@ -206,28 +197,6 @@ static void assert_no_sw_steering(void)
 
 /* ---------------------------------------------------------------- flows */
 
-/* Echoes what arrives on its core's socket until the cores stop, and
- * counts datagrams that reached a core their hash does not name. */
-static intptr_t echo_task(void *arg)
-{
-	struct rss_core *c = arg;
-	struct tern_udp_dgram d[32];
-
-	for (;;) {
-		intptr_t n = tern_udp_recv_burst(c->sock, d, 32, tern_core_shutdown_token());
-		uint16_t k;
-
-		if (n < 0)
-			return n == -ECANCELED ? 0 : n;
-		for (intptr_t i = 0; i < n; i++)
-			c->misrouted += flow_worker(d[i].src_port, d[i].dst_port) != c->worker;
-		k = tern_udp_reply_burst(c->sock, d, n, TERN_UDP_REPLY_UNCHANGED);
-		for (intptr_t i = k; i < n; i++)
-			rte_pktmbuf_free(d[i].m);
-		c->echoed += k;
-	}
-}
-
 struct echo_seen {
 	uint64_t got, got_flow[NFLOWS], per_q[NCORES];
 };
@@ -260,12 +229,7 @@ static void test_flows_on_their_own_queues(void **state)
 	/* The device steers: a queue per worker, software steering off. */
 	assert_int_equal(tern_port_nb_rx_queues(M.f.p.nic), NCORES);
 	assert_int_equal(tern_port_nb_tx_queues(M.f.p.nic), NCORES);
-	for (int w = 0; w < NCORES; w++) {
-		assert_int_equal(tern_udp_bind(M.f.eng[w], ECHO_PORT, NULL, &M.c[w].sock), 0);
-		assert_int_equal(tern_task_spawn(echo_task, &M.c[w], &(struct tern_task_opts){
-			.sched = tern_cores_sched(M.f.cores, w), .name = "echo",
-			.flags = TERN_TASK_DETACHED }, NULL), 0);
-	}
+	grp_echo_spawn(&M.f, M.c, ECHO_PORT);
 	for (uint16_t f = 0; f < NFLOWS; f++)
 		want[flow_worker(1000 + f, ECHO_PORT)] += PER_FLOW;
 	/* Both workers own some of the flows, or the test proves nothing. */
@@ -300,38 +264,6 @@ static void test_flows_on_their_own_queues(void **state)
 }
 
 /* --------------------------------------------------------- ARP, 2 cores */
-
-struct client {
-	struct tern_udp_sock *s;
-	intptr_t send_rc, recv_rc;
-	uint8_t answer;
-	int done;                  /* release by the task, acquire by the test */
-};
-
-/* On core 1: one datagram to the unresolved peer, then its answer. */
-static intptr_t client_task(void *arg)
-{
-	struct client *c = arg;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(M.f.p.mp);
-	struct tern_udp_dgram d;
-
-	c->send_rc = c->recv_rc = -ENOMEM;
-	if (m != NULL && rte_pktmbuf_append(m, 16) != NULL) {
-		memset(rte_pktmbuf_mtod(m, void *), 0x5a, 16);
-		c->send_rc = tern_udp_sendto(c->s, m, PEER_IP, PEER_PORT,
-					     tern_core_shutdown_token());
-		m = NULL; /* the engine's, or freed by it: no error before queueing here */
-	}
-	rte_pktmbuf_free(m);
-	if (c->send_rc == 0)
-		c->recv_rc = tern_udp_recv(c->s, &d, tern_core_shutdown_token());
-	if (c->send_rc == 0 && c->recv_rc == 0) {
-		c->answer = *(uint8_t *)d.data;
-		rte_pktmbuf_free(d.m);
-	}
-	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
-	return 0;
-}
 
 struct arp_peer {
 	uint16_t sport;            /* the client's ephemeral port */
@@ -372,7 +304,7 @@ static void test_arp_learnt_on_queue_0_completes_on_core_1(void **state)
 {
 	struct tern_engine_stats per[NCORES], sum;
 	struct arp_peer p = { .reply_q = UINT64_MAX, .answer_q = UINT64_MAX };
-	struct client c = { 0 };
+	struct grp_client c = { .mp = M.f.p.mp, .peer_port = PEER_PORT };
 	uint64_t deadline;
 
 	/* An ephemeral port whose answers from the peer hash to worker 1. */
@@ -381,7 +313,7 @@ static void test_arp_learnt_on_queue_0_completes_on_core_1(void **state)
 	p.sport = tern_udp_sock_port(c.s);
 	assert_true(p.sport >= 49152);
 	assert_int_equal(flow_worker(PEER_PORT, p.sport), 1);
-	assert_int_equal(tern_task_spawn(client_task, &c, &(struct tern_task_opts){
+	assert_int_equal(tern_task_spawn(grp_client_task, &c, &(struct tern_task_opts){
 		.sched = tern_cores_sched(M.f.cores, 1), .name = "client",
 		.flags = TERN_TASK_DETACHED }, NULL), 0);
 	assert_int_equal(tern_cores_start(M.f.cores), 0);
