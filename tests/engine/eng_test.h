@@ -284,6 +284,15 @@ static inline struct rte_ipv4_hdr *eng_ip_of(struct rte_mbuf *m)
 	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 }
 
+/* The engine's counters now (a copy). */
+static inline struct tern_engine_stats eng_stats(struct eng_fix *f)
+{
+	struct tern_engine_stats st;
+
+	tern_engine_stats(f->eng, &st);
+	return st;
+}
+
 /* received = delivered + every drop + fragments held for reassembly. */
 static inline void eng_assert_conserved(struct eng_fix *f)
 {

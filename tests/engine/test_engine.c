@@ -38,34 +38,12 @@ static int teardown(void **state)
 	return eng_fix_teardown(&F, pool);
 }
 
-static struct tern_engine_stats stats(void)
-{
-	struct tern_engine_stats st;
-
-	tern_engine_stats(F.eng, &st);
-	return st;
-}
-
 /* ------------------------------------------------------------------ ARP */
 
-static struct rte_mbuf *arp_frame(uint16_t op, uint32_t tip, bool bcast)
+/* A request from the peer for tip, broadcast. */
+static struct rte_mbuf *arp_request(uint32_t tip)
 {
-	struct rte_mbuf *m;
-	struct rte_arp_hdr *a = eng_frame(&F, &m, 46, RTE_ETHER_TYPE_ARP);
-
-	if (bcast)
-		memset(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr.addr_bytes, 0xff, 6);
-	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(op);
-	a->arp_data.arp_sha = peer_mac;
-	a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-	if (op == RTE_ARP_OP_REPLY)
-		a->arp_data.arp_tha = F.eng_mac;
-	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
-	return m;
+	return eng_arp_frame(&F, RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, tip, true);
 }
 
 static void test_arp_request_reply(void **state)
@@ -73,8 +51,8 @@ static void test_arp_request_reply(void **state)
 	struct rte_mbuf *r;
 	struct rte_arp_hdr *a;
 
-	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REQUEST, ENG_IP, true));
-	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REQUEST, 0x0a000063, true)); /* not us */
+	eng_peer_tx(&F, arp_request(ENG_IP));
+	eng_peer_tx(&F, arp_request(0x0a000063)); /* not us */
 	eng_pump(&F);
 	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
 	a = rte_pktmbuf_mtod_offset(r, struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
@@ -86,10 +64,10 @@ static void test_arp_request_reply(void **state)
 	assert_memory_equal(rte_pktmbuf_mtod(r, struct rte_ether_hdr *)->dst_addr.addr_bytes,
 			    peer_mac.addr_bytes, 6);
 	rte_pktmbuf_free(r);
-	assert_int_equal(stats().arp_replies, 1);
+	assert_int_equal(eng_stats(&F).arp_replies, 1);
 	/* The first request taught us the peer (RFC 826): the second, not for
 	 * us, merges into that entry and is consumed. */
-	assert_int_equal(stats().delivered, 2);
+	assert_int_equal(eng_stats(&F).delivered, 2);
 	eng_assert_conserved(&F);
 }
 
@@ -129,7 +107,7 @@ static void test_ping_reply(void **state)
 	assert_int_equal(rte_raw_cksum(ic, 64), 0xffff);
 	assert_int_equal(rte_pktmbuf_pkt_len(r), 14 + 20 + 64);
 	rte_pktmbuf_free(r);
-	assert_int_equal(stats().icmp_echo_replies, 1);
+	assert_int_equal(eng_stats(&F).icmp_echo_replies, 1);
 	eng_assert_conserved(&F);
 }
 
@@ -163,7 +141,7 @@ static void test_ping_reply_any_ttl(void **state)
 			rte_pktmbuf_free(r);
 			replies++;
 		}
-	assert_int_equal(stats().icmp_echo_replies, replies);
+	assert_int_equal(eng_stats(&F).icmp_echo_replies, replies);
 	eng_assert_conserved(&F);
 }
 
@@ -191,8 +169,8 @@ static void test_port_unreachable_rate_limited(void **state)
 	assert_int_equal(quoted->dst_addr, rte_cpu_to_be_32(ENG_IP));
 	assert_int_equal(rte_be_to_cpu_16(((struct rte_udp_hdr *)(quoted + 1))->dst_port), 9999);
 	rte_pktmbuf_free_bulk(r, n);
-	assert_int_equal(stats().drops.udp_no_port, 20);
-	assert_int_equal(stats().icmp_rate_limited, 10);
+	assert_int_equal(eng_stats(&F).drops.udp_no_port, 20);
+	assert_int_equal(eng_stats(&F).icmp_rate_limited, 10);
 	/* 100 per second: 10 ms buys one more. */
 	tern_sched_advance(F.core, 10 * 1000 * 1000);
 	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9999, 10, 0));
@@ -206,7 +184,7 @@ static void test_port_unreachable_rate_limited(void **state)
 	eng_peer_tx(&F, b);
 	eng_pump(&F);
 	assert_int_equal(eng_peer_drain(&F), 0);
-	assert_int_equal(stats().icmp_unreach_sent, 11);
+	assert_int_equal(eng_stats(&F).icmp_unreach_sent, 11);
 	eng_assert_conserved(&F);
 }
 
@@ -261,7 +239,7 @@ static void test_udp_echo_round_trip(void **state)
 	}
 	rte_pktmbuf_free_bulk(r, 8);
 	assert_int_equal(e.echoed, 8);
-	assert_int_equal(stats().udp_delivered, 8);
+	assert_int_equal(eng_stats(&F).udp_delivered, 8);
 	stop_echo(&e, t);
 	eng_assert_conserved(&F);
 }
@@ -331,7 +309,7 @@ static void test_udp_options_and_padding(void **state)
 	assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 5000);
 	assert_int_equal(rte_be_to_cpu_16(uh->dgram_len), 8 + 5);
 	rte_pktmbuf_free(r);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.udp_delivered, 2);
 	assert_int_equal(tern_engine_drops_total(&st), 0);
 	assert_int_equal(tern_udp_close(s), 0);
@@ -453,19 +431,19 @@ static void test_malformed_each_counted(void **state)
 
 	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
 	for (int b = 0; b < BREAKAGES; b++) {
-		struct tern_engine_stats before = stats(), after;
+		struct tern_engine_stats before = eng_stats(&F), after;
 		uint64_t expect = counter_of(&before, b) + 1;
 
 		eng_peer_tx(&F, broken(b));
 		eng_pump(&F);
 		if (b == FRAG_MF || b == FRAG_OFF) {
 			/* A lone fragment waits for the rest, then times out. */
-			assert_int_equal(stats().ip_frag_held, 1);
+			assert_int_equal(eng_stats(&F).ip_frag_held, 1);
 			eng_assert_conserved(&F);
 			assert_int_equal(tern_sched_advance(F.core, FRAG_WAIT_NS), 0);
 			eng_pump(&F);
 		}
-		after = stats();
+		after = eng_stats(&F);
 		if (counter_of(&after, b) != expect)
 			fail_msg("breakage %d: counter %llu, want %llu", b,
 				 (unsigned long long)counter_of(&after, b), (unsigned long long)expect);
@@ -477,7 +455,7 @@ static void test_malformed_each_counted(void **state)
 	/* A good one still goes through after all that. */
 	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 7, 18, 1));
 	eng_pump(&F);
-	assert_int_equal(stats().udp_delivered, 1);
+	assert_int_equal(eng_stats(&F).udp_delivered, 1);
 	assert_int_equal(tern_udp_close(s), 0); /* frees the queued datagram */
 	eng_assert_conserved(&F);
 }
@@ -525,12 +503,12 @@ static void test_frag_reassembled(void **state)
 	eng_peer_tx(&F, fragment(whole, 96, 12, true));
 	eng_peer_tx(&F, fragment(whole, 0, 48, false));
 	eng_pump(&F);
-	assert_int_equal(stats().ip_frag_held, 2);
+	assert_int_equal(eng_stats(&F).ip_frag_held, 2);
 	eng_assert_conserved(&F);
 	eng_peer_tx(&F, fragment(whole, 48, 48, false));
 	eng_pump(&F);
 	rte_pktmbuf_free(whole);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.ip_reassembled, 1);
 	assert_int_equal(st.ip_frag_held, 0);
 	assert_int_equal(st.udp_delivered, 1);
@@ -554,17 +532,17 @@ static void test_frag_overlap_and_incomplete(void **state)
 	eng_peer_tx(&F, fragment(whole, 0, 48, false));
 	eng_peer_tx(&F, fragment(whole, 40, 68, true)); /* overlaps [40, 48) */
 	eng_pump(&F);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.drops.ip_frag, 2);
 	assert_int_equal(st.ip_frag_held, 0);
 	eng_assert_conserved(&F);
 	eng_peer_tx(&F, fragment(whole, 0, 48, false)); /* the rest never comes */
 	eng_pump(&F);
 	rte_pktmbuf_free(whole);
-	assert_int_equal(stats().ip_frag_held, 1);
+	assert_int_equal(eng_stats(&F).ip_frag_held, 1);
 	assert_int_equal(tern_sched_advance(F.core, FRAG_WAIT_NS), 0);
 	eng_pump(&F);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.drops.ip_frag, 3);
 	assert_int_equal(st.ip_frag_held, 0);
 	assert_int_equal(st.ip_reassembled, 0);
@@ -621,7 +599,7 @@ static void test_rx_cksum_offload_flags(void **state)
 						  cases[i].flags == RTE_MBUF_F_RX_IP_CKSUM_BAD);
 		udp_bad += !cases[i].delivered && !cases[i].break_ip &&
 			   cases[i].flags != RTE_MBUF_F_RX_IP_CKSUM_BAD;
-		st = stats();
+		st = eng_stats(&F);
 		assert_int_equal(st.udp_delivered, ok);
 		assert_int_equal(st.drops.ip_cksum, ip_bad);
 		assert_int_equal(st.drops.udp_cksum, udp_bad);
@@ -668,13 +646,13 @@ static void test_reply_refused_keeps_datagram(void **state)
 		rte_pktmbuf_free_bulk(m + k, 32 - (unsigned)k);
 	}
 	assert_true(k < 32);
-	tx_full = stats().tx_full;
+	tx_full = eng_stats(&F).tx_full;
 	memcpy(before, (char *)d.data - HDRS, HDRS);
 	data_off = d.m->data_off;
 	data_len = d.m->data_len;
 	ol_flags = d.m->ol_flags;
 	assert_int_equal(tern_udp_reply(s, &d, TERN_UDP_REPLY_UNCHANGED), -ENOBUFS);
-	assert_int_equal(stats().tx_full, tx_full + 1);
+	assert_int_equal(eng_stats(&F).tx_full, tx_full + 1);
 	assert_memory_equal(before, (char *)d.data - HDRS, HDRS);
 	assert_int_equal(d.m->data_off, data_off);
 	assert_int_equal(d.m->data_len, data_len);
@@ -711,7 +689,7 @@ static void test_socket_queue_full(void **state)
 	tern_udp_sock_stats(s, &ss);
 	assert_int_equal(ss.queued, 5);
 	assert_int_equal(ss.rx_queue_full, 7);
-	assert_int_equal(stats().drops.udp_queue_full, 7);
+	assert_int_equal(eng_stats(&F).drops.udp_queue_full, 7);
 	eng_assert_conserved(&F);
 	assert_int_equal(tern_udp_close(s), 0);
 }
@@ -760,7 +738,7 @@ static void test_sendto_resolves(void **state)
 			 RTE_BE16(RTE_ETHER_TYPE_ARP));
 	rte_pktmbuf_free(r);
 	assert_int_equal(a.rc, 1); /* still waiting */
-	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REPLY, ENG_IP, false));
+	eng_peer_tx(&F, eng_arp_reply(&F));
 	eng_pump(&F);
 	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
 	assert_int_equal(rte_be_to_cpu_16(((struct rte_udp_hdr *)(eng_ip_of(r) + 1))->dst_port), 6000);
@@ -773,7 +751,7 @@ static void test_sendto_resolves(void **state)
 	eng_pump(&F);
 	assert_int_equal(eng_peer_drain(&F), 1);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
-	assert_int_equal(stats().arp_requests, 2); /* gratuitous + one */
+	assert_int_equal(eng_stats(&F).arp_requests, 2); /* gratuitous + one */
 	assert_int_equal(tern_udp_close(a.s), 0);
 	eng_assert_conserved(&F);
 }
@@ -799,8 +777,8 @@ static void test_sendto_unresolved_times_out(void **state)
 	eng_pump(&F);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
 	assert_int_equal(a.rc, -EHOSTUNREACH);
-	assert_int_equal(stats().arp_timeouts, 1);
-	assert_int_equal(stats().arp_pending_dropped, 1);
+	assert_int_equal(eng_stats(&F).arp_timeouts, 1);
+	assert_int_equal(eng_stats(&F).arp_pending_dropped, 1);
 	assert_int_equal(tern_udp_sendto(a.s, NULL, PEER_IP, 1, TERN_TOKEN_NONE), -EINVAL);
 	assert_int_equal(tern_udp_close(a.s), 0);
 }
@@ -814,7 +792,7 @@ static void test_static_entry(void **state)
 	tern_task_t t;
 
 	assert_int_equal(tern_arp_add_static(F.eng, PEER_IP, mac), 0);
-	eng_peer_tx(&F, arp_frame(RTE_ARP_OP_REPLY, ENG_IP, false));
+	eng_peer_tx(&F, eng_arp_reply(&F));
 	eng_pump(&F);
 	assert_int_equal(tern_udp_bind(F.eng, 5353, NULL, &a.s), 0);
 	t = spawn_send(&a);
@@ -824,7 +802,7 @@ static void test_static_entry(void **state)
 	rte_pktmbuf_free(r);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
 	assert_int_equal(a.rc, 0);
-	assert_int_equal(stats().arp_requests, 1); /* the gratuitous one only */
+	assert_int_equal(eng_stats(&F).arp_requests, 1); /* the gratuitous one only */
 	assert_int_equal(tern_udp_close(a.s), 0);
 	eng_assert_conserved(&F);
 }

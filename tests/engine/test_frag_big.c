@@ -64,14 +64,6 @@ static int teardown(void **state)
 	return eng_fix_teardown(&F, pool);
 }
 
-static struct tern_engine_stats stats(void)
-{
-	struct tern_engine_stats st;
-
-	tern_engine_stats(F.eng, &st);
-	return st;
-}
-
 static uint8_t pattern(uint32_t i)
 {
 	return (uint8_t)(i * 13 + (i >> 8) + 5);
@@ -199,7 +191,7 @@ static void test_4000_one_jumbo(void **state)
 		rte_pktmbuf_free(d.m);
 		assert_int_equal(rte_mempool_in_use_count(jumbo_mp), 0);
 	}
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.rx_packets, 6);
 	assert_int_equal(st.ip_reassembled, 2);
 	assert_int_equal(st.udp_delivered, 2);
@@ -235,8 +227,8 @@ static void test_11000_eight_pieces_and_reply(void **state)
 	assert_int_equal(__rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)back, uh), 0xffff);
 	assert_memory_equal(uh + 1, wire + 28, 11000);
 	assert_int_equal(rte_mempool_in_use_count(jumbo_mp), 0);
-	assert_int_equal(stats().ip_frag_out_pkts, 8);
-	st = stats();
+	assert_int_equal(eng_stats(&F).ip_frag_out_pkts, 8);
+	st = eng_stats(&F);
 	assert_int_equal(st.ip_reassembled, 1);
 	assert_int_equal(st.ip_frag_out, 1);
 	assert_int_equal(tern_engine_drops_total(&st), 0);
@@ -262,8 +254,8 @@ static void test_ping_4000(void **state)
 	assert_int_equal(rc->icmp_ident, RTE_BE16(0x77));
 	assert_int_equal(rte_raw_cksum(rc, 8 + 4000), 0xffff);
 	assert_memory_equal(rc + 1, p, 4000);
-	assert_int_equal(stats().icmp_echo_replies, 1);
-	assert_int_equal(stats().ip_reassembled, 1);
+	assert_int_equal(eng_stats(&F).icmp_echo_replies, 1);
+	assert_int_equal(eng_stats(&F).ip_reassembled, 1);
 	assert_int_equal(rte_mempool_in_use_count(jumbo_mp), 0);
 	eng_assert_conserved(&F);
 }
@@ -284,7 +276,7 @@ static void test_jumbo_exhausted(void **state)
 	frag_udp_build(wire, 40002, 7, 4000, pattern);
 	assert_int_equal(peer_send(0x400, false), 3);
 	eng_pump(&F);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.drops.ip_frag_big, 1);
 	assert_int_equal(tern_engine_drops_total(&st), 1);
 	assert_int_equal(st.ip_reassembled, 1);
@@ -302,7 +294,7 @@ static void test_jumbo_exhausted(void **state)
 	check_jumbo_dgram(&d, 40002, 4000);
 	rte_pktmbuf_free(d.m);
 	rte_pktmbuf_free_bulk(h + 1, JUMBO - 1);
-	assert_int_equal(stats().drops.ip_frag_big, 1);
+	assert_int_equal(eng_stats(&F).drops.ip_frag_big, 1);
 	assert_int_equal(tern_udp_close(s), 0);
 	eng_assert_conserved(&F);
 }
@@ -325,14 +317,14 @@ static void nine_pieces(bool reversed)
 	frag_udp_build(wire, 40003, 7, 11900, pattern);
 	assert_int_equal(peer_send(0x500, reversed), 9);
 	eng_pump(&F);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.drops.ip_frag, 8);
 	assert_int_equal(st.ip_frag_held, 1);
 	assert_int_equal(rte_mempool_in_use_count(jumbo_mp), 0);
 	eng_assert_conserved(&F);
 	assert_int_equal(tern_sched_advance(F.core, FRAG_WAIT_NS), 0);
 	eng_pump(&F);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.drops.ip_frag, 9);
 	assert_int_equal(tern_engine_drops_total(&st), 9);
 	assert_int_equal(st.ip_frag_held, 0);

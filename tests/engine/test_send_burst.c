@@ -40,14 +40,10 @@ static struct tern_udp_sock *S;
 
 static int group_setup(void **state)
 {
-	struct tern_mbuf_pool_conf pc = { .nb_ports = 2, .nb_workers = 1, .rx_desc = 256,
-					   .tx_desc = 256, .extra = 2048, .data_room = DATA_ROOM };
+	struct tern_mbuf_pool_conf pc = eng_test_pool_conf(1, 2048);
 
-	eal = eng_test_eal("send_burst");
-	if (eal == NULL || tern_mbuf_pool_create(&pc, &pool) < 0)
-		return -1;
-	F.mp = tern_mbuf_pool_mempool(pool);
-	return 0;
+	pc.data_room = DATA_ROOM;
+	return eng_test_pool_make("send_burst", &pc, &eal, &pool, &F.mp);
 }
 
 static int group_teardown(void **state)
@@ -59,23 +55,9 @@ static int group_teardown(void **state)
  * socket on SPORT. */
 static int setup(void **state)
 {
-	struct tern_port_conf pc = { .name = "sb", .nb_workers = 1, .pool = pool,
-				     .rx_desc = 256, .tx_desc = 256 };
-	struct tern_sched_opts so = { .virtual_clock = true, .misuse = TERN_MISUSE_RETURN,
-				      .unobserved = TERN_UNOBSERVED_ABORT };
-	struct tern_engine_conf ec = { .pool = pool, .ip = ENG_IP, .gateway = GW_IP };
-
-	if (tern_port_pair_create(&pc, &F.peer, &F.nic) < 0 ||
-	    tern_port_start(F.peer) < 0 || tern_port_start(F.nic) < 0 ||
-	    tern_sched_create(&so, &F.core) < 0)
-		return -1;
-	ec.port = F.nic;
-	ec.sched = F.core;
-	if (tern_engine_create(&ec, &F.eng) < 0)
-		return -1;
-	tern_port_mac(F.nic, F.eng_mac.addr_bytes);
-	eng_pump(&F);
-	if (eng_peer_drain(&F) != 1) /* the gratuitous ARP */
+	if (eng_fix_up(&F, pool, "sb", 0, &eng_sched_virtual,
+		       (struct tern_engine_conf){ .ip = ENG_IP, .gateway = GW_IP }) < 0 ||
+	    eng_fix_drain_garp(&F) < 0)
 		return -1;
 	return tern_udp_bind(F.eng, SPORT, NULL, &S);
 }
@@ -85,14 +67,6 @@ static int teardown(void **state)
 	if (tern_udp_close(S) < 0)
 		return -1;
 	return eng_fix_teardown(&F, pool);
-}
-
-static struct tern_engine_stats stats(void)
-{
-	struct tern_engine_stats st;
-
-	tern_engine_stats(F.eng, &st);
-	return st;
 }
 
 static void add_static(uint32_t ip, const struct rte_ether_addr *mac)
@@ -318,7 +292,7 @@ static void test_mixed_big(void **state)
 
 	add_static(PEER_IP, &peer_mac);
 	run_both(lens, 8, PEER_IP, &peer_mac);
-	assert_int_equal(stats().ip_frag_out, 2 * 3);
+	assert_int_equal(eng_stats(&F).ip_frag_out, 2 * 3);
 }
 
 /* A port that computes the checksums: the offload requests and the
@@ -333,25 +307,6 @@ static void test_offload(void **state)
 	run_both(lens, 7, PEER_IP, &peer_mac);
 	F.eng->offloads &= ~TERN_OFFLOAD_IPV4_CKSUM_TX;
 	run_both(small, NSMALL, PEER_IP, &peer_mac);
-}
-
-/* The peer's ARP frame (a reply to us, or a request for us). */
-static struct rte_mbuf *peer_arp(uint16_t op)
-{
-	struct rte_mbuf *m;
-	struct rte_arp_hdr *a = eng_frame(&F, &m, 46, RTE_ETHER_TYPE_ARP);
-
-	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(op);
-	a->arp_data.arp_sha = peer_mac;
-	a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-	if (op == RTE_ARP_OP_REPLY)
-		a->arp_data.arp_tha = F.eng_mac;
-	a->arp_data.arp_tip = rte_cpu_to_be_32(ENG_IP);
-	return m;
 }
 
 /* True when f is an ARP request from us for ip. */
@@ -391,7 +346,8 @@ static void test_learnt_and_aged(void **state)
 	struct tern_engine_stats st;
 	uint16_t n;
 
-	eng_peer_tx(&F, peer_arp(RTE_ARP_OP_REQUEST)); /* learnt; answered */
+	/* The peer asks for us (unicast): learnt; answered. */
+	eng_peer_tx(&F, eng_arp_frame(&F, RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, ENG_IP, false));
 	assert_int_equal(collect(f, MAXF), 1);
 	rte_pktmbuf_free(f[0]);
 	assert_int_equal(burst_of(8, PEER_IP, TERN_TOKEN_NONE), 8);
@@ -408,11 +364,11 @@ static void test_learnt_and_aged(void **state)
 	assert_int_equal(n, 1);
 	assert_true(is_arp_request(f[0], PEER_IP));
 	rte_pktmbuf_free(f[0]);
-	st = stats();
+	st = eng_stats(&F);
 	assert_int_equal(st.arp_stale, 1);
 	assert_int_equal(st.arp_pending_dropped, 8 - 4);
 
-	eng_peer_tx(&F, peer_arp(RTE_ARP_OP_REPLY));
+	eng_peer_tx(&F, eng_arp_reply(&F));
 	n = collect(f, MAXF);
 	assert_int_equal(n, 4); /* the newest four */
 	for (uint16_t i = 0; i < n; i++) {
@@ -456,7 +412,7 @@ static void test_unresolved_task(void **state)
 	assert_int_equal(n, 1);
 	assert_true(is_arp_request(f[0], PEER_IP));
 	rte_pktmbuf_free(f[0]);
-	eng_peer_tx(&F, peer_arp(RTE_ARP_OP_REPLY));
+	eng_peer_tx(&F, eng_arp_reply(&F));
 	n = collect(f, MAXF);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
 	assert_int_equal(a.rc, 16);
@@ -468,7 +424,7 @@ static void test_unresolved_task(void **state)
 	}
 	ids_consecutive(f, n);
 	rte_pktmbuf_free_bulk(f, n);
-	assert_int_equal(stats().arp_pending_dropped, 0);
+	assert_int_equal(eng_stats(&F).arp_pending_dropped, 0);
 	eng_assert_conserved(&F);
 }
 
@@ -521,7 +477,7 @@ static void test_no_route(void **state)
 static void test_tx_full(void **state)
 {
 	struct rte_mbuf *m[32];
-	uint64_t taken = 0, sent0 = stats().tx_packets;
+	uint64_t taken = 0, sent0 = eng_stats(&F).tx_packets;
 	intptr_t k = 32;
 
 	add_static(PEER_IP, &peer_mac);
@@ -539,10 +495,10 @@ static void test_tx_full(void **state)
 		}
 	}
 	assert_true(k < 32); /* bounded: the ring and the buffer hold far less */
-	assert_int_equal(stats().tx_full, 1);
+	assert_int_equal(eng_stats(&F).tx_full, 1);
 	while (eng_peer_drain(&F) > 0) /* the ring, then the buffer behind it */
 		eng_pump(&F);
-	assert_int_equal(stats().tx_packets - sent0, taken);
+	assert_int_equal(eng_stats(&F).tx_packets - sent0, taken);
 }
 
 int main(void)
