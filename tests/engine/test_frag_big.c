@@ -69,36 +69,11 @@ static uint8_t pattern(uint32_t i)
 	return (uint8_t)(i * 13 + (i >> 8) + 5);
 }
 
-/* Fragment i of the datagram in wire, PIECE bytes of its payload each. */
-static struct rte_mbuf *piece(uint16_t id, uint16_t i, uint16_t n)
-{
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)wire;
-	uint32_t pl = rte_be_to_cpu_16(ip->total_length) - 20u, off = (uint32_t)i * PIECE;
-	uint32_t len = RTE_MIN((uint32_t)PIECE, pl - off);
-	struct rte_mbuf *f;
-	struct rte_ipv4_hdr *fip = eng_frame(&F, &f, (uint16_t)(20 + len), RTE_ETHER_TYPE_IPV4);
-
-	*fip = *ip;
-	memcpy(fip + 1, wire + 20 + off, len);
-	fip->packet_id = rte_cpu_to_be_16(id);
-	fip->total_length = rte_cpu_to_be_16((uint16_t)(20 + len));
-	fip->fragment_offset = rte_cpu_to_be_16((uint16_t)((off / 8) |
-					       (i == n - 1 ? 0 : RTE_IPV4_HDR_MF_FLAG)));
-	fip->hdr_checksum = 0;
-	fip->hdr_checksum = rte_ipv4_cksum(fip);
-	return f;
-}
-
 /* The peer sends the datagram in wire in PIECE-byte fragments, in order
  * or last first; returns how many. */
 static uint16_t peer_send(uint16_t id, bool reversed)
 {
-	uint32_t pl = rte_be_to_cpu_16(((struct rte_ipv4_hdr *)wire)->total_length) - 20u;
-	uint16_t n = (uint16_t)((pl + PIECE - 1) / PIECE);
-
-	for (uint16_t k = 0; k < n; k++)
-		eng_peer_tx(&F, piece(id, reversed ? n - 1 - k : k, n));
-	return n;
+	return frag_peer_send(&F, (const struct rte_ipv4_hdr *)wire, id, PIECE, reversed);
 }
 
 /* Takes one datagram queued on s (not a task: it must be there). */
@@ -129,43 +104,20 @@ static void check_jumbo_dgram(const struct tern_udp_dgram *d, uint16_t sport, ui
 
 /*
  * Takes n frames from the peer side: fragments of one datagram from us,
- * none over the MTU, put together in back by their offsets. Returns its
- * total length (every byte covered once).
+ * none over the MTU, each in one segment, put together in back by their
+ * offsets. Returns its total length.
  */
 static uint32_t peer_collect(uint16_t n)
 {
 	struct rte_mbuf *f[16];
-	uint32_t total = 0, covered = 0;
+	uint32_t total;
 
 	assert_true(n <= 16);
 	assert_int_equal(eng_peer_rx(&F, f, 16), n);
-	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(f[i], const struct rte_ipv4_hdr *,
-									RTE_ETHER_HDR_LEN);
-		uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
-		uint32_t off = (fo & RTE_IPV4_HDR_OFFSET_MASK) * 8u;
-		uint32_t len = rte_be_to_cpu_16(ip->total_length) - 20u;
-
-		assert_memory_equal(rte_pktmbuf_mtod(f[i], struct rte_ether_hdr *)->dst_addr.addr_bytes,
-				    peer_mac.addr_bytes, 6);
+	for (uint16_t i = 0; i < n; i++)
 		assert_int_equal(f[i]->nb_segs, 1); /* net_ring: no chains asked for */
-		assert_true(len + 20 <= 1500);
-		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
-		assert_int_equal(ip->dst_addr, rte_cpu_to_be_32(PEER_IP));
-		assert_true(20 + off + len <= sizeof(back));
-		memcpy(back + 20 + off, ip + 1, len);
-		if (off == 0)
-			memcpy(back, ip, 20);
-		if (!(fo & RTE_IPV4_HDR_MF_FLAG))
-			total = 20 + off + len;
-		covered += len;
-	}
+	total = frag_put_together(f, n, back, sizeof(back), 1500);
 	rte_pktmbuf_free_bulk(f, n);
-	assert_int_not_equal(total, 0);
-	assert_int_equal(covered, total - 20);
-	/* the header of the whole, for checksums over it */
-	((struct rte_ipv4_hdr *)back)->total_length = rte_cpu_to_be_16((uint16_t)total);
-	((struct rte_ipv4_hdr *)back)->fragment_offset = 0;
 	return total;
 }
 

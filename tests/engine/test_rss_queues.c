@@ -29,6 +29,7 @@
  * Every test checks the conservation law per engine and ends with every
  * mbuf back where it was, no task and no record left.
  */
+#include "frag_test.h"
 #include "grp_test.h"
 
 #define NCORES GRP_CORES
@@ -498,25 +499,13 @@ static uint16_t nic_tx_frags(uint16_t sport, uint16_t dport, uint16_t len, uint8
 {
 	struct rte_mbuf *whole = dgram_frame(sport, dport, len, mark);
 	const struct rte_ipv4_hdr *wip = eng_ip_of(whole);
-	const uint8_t *body = (const uint8_t *)(wip + 1);
 	uint32_t total = sizeof(struct rte_udp_hdr) + len;
 	uint16_t n = 0;
 
 	for (uint32_t off = 0; off < total; off += FRAG_PIECE, n++) {
 		uint32_t k = RTE_MIN((uint32_t)FRAG_PIECE, total - off);
-		struct rte_mbuf *m;
-		struct rte_ipv4_hdr *ip = eng_frame(&M.f.p, &m, sizeof(*ip) + k,
-						    RTE_ETHER_TYPE_IPV4);
 
-		*ip = *wip;
-		ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + k);
-		ip->packet_id = rte_cpu_to_be_16(id);
-		ip->fragment_offset = rte_cpu_to_be_16((off / 8) |
-			(off + k < total ? RTE_IPV4_HDR_MF_FLAG : 0));
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		memcpy(ip + 1, body + off, k);
-		*q = nic_tx(m);
+		*q = nic_tx(frag_piece(&M.f.p, wip, id, off, k, off + k == total));
 	}
 	rte_pktmbuf_free(whole);
 	return n;
