@@ -267,11 +267,11 @@ static int udp_build(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t dst, 
 }
 
 /* The errors of eng_ipv4_out() (and udp_build()) after which m is still
- * the sender's; the others mean the engine took it. */
+ * the sender's: all but those tern_udp_sendto_took() names (the public
+ * rule, so that callers and the engine read a result the same way). */
 static bool udp_send_refused(intptr_t rc)
 {
-	return rc == -ENETUNREACH || rc == -ENOBUFS || rc == -ENOSPC || rc == -EINVAL ||
-	       rc == -EMSGSIZE || rc == -ENOMEM || rc == -EAGAIN;
+	return !tern_udp_sendto_took(rc);
 }
 
 intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,

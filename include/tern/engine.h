@@ -446,6 +446,19 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 			 uint16_t port, tern_token_t tok);
 
 /**
+ * Whether tern_udp_sendto() (or tern_udp_sendto_burst() for the packet it
+ * stopped at), having returned @p rc, took the mbuf: true for 0 and the
+ * errors after queueing (-EHOSTUNREACH, -ECANCELED, -ETIMEDOUT,
+ * -EINPROGRESS: the engine sends or frees it), false for the others (the
+ * mbuf is still the caller's, to free or send again).
+ */
+static inline bool tern_udp_sendto_took(intptr_t rc)
+{
+	return rc == 0 || rc == -EHOSTUNREACH || rc == -ECANCELED || rc == -ETIMEDOUT ||
+	       rc == -EINPROGRESS;
+}
+
+/**
  * tern_udp_sendto() of @p n packets to one destination.
  * @return how many were taken (m[0..k-1] are the engine's, the rest the
  *   caller's), or a negative errno when none was (as tern_udp_sendto()).

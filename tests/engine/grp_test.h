@@ -169,7 +169,8 @@ static inline intptr_t grp_client_task(void *arg)
 		memset(rte_pktmbuf_mtod(m, void *), 0x5a, 16);
 		c->send_rc = tern_udp_sendto(c->s, m, PEER_IP, c->peer_port,
 					     tern_core_shutdown_token());
-		m = NULL; /* the engine's, or freed by it: no error before queueing here */
+		if (tern_udp_sendto_took(c->send_rc))
+			m = NULL; /* the engine's: sent, queued, or freed by it */
 	}
 	rte_pktmbuf_free(m);
 	c->send_ns = tern_sched_now(tern_sched_current()) - t0;

@@ -617,6 +617,21 @@ static void test_rx_cksum_offload_flags(void **state)
  * headers, lengths and flags untouched, so the caller may retry; the
  * retry, once the peer drains, sends a valid reply.
  */
+/* The ownership rule of tern_udp_sendto()'s results, as its doc lists
+ * them: taken (sent, queued or freed by the engine) or still the caller's. */
+static void test_sendto_took(void **state)
+{
+	static const intptr_t took[] = { 0, -EHOSTUNREACH, -ECANCELED, -ETIMEDOUT, -EINPROGRESS };
+	static const intptr_t refused[] = { -EINVAL, -EMSGSIZE, -ENETUNREACH, -ENOBUFS,
+					    -ENOSPC, -ENOMEM, -EAGAIN };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(took) / sizeof(took[0]); i++)
+		assert_true(tern_udp_sendto_took(took[i]));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_false(tern_udp_sendto_took(refused[i]));
+}
+
 #define HDRS (14 + 20 + 8) /* Ethernet, IPv4, UDP */
 
 static void test_reply_refused_keeps_datagram(void **state)
@@ -906,6 +921,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_each_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_cksum_offload_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_refused_keeps_datagram, setup, teardown),
+		cmocka_unit_test(test_sendto_took),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),
