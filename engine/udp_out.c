@@ -126,25 +126,31 @@ static __attribute__((noinline)) int udp_reply_big(struct tern_udp_sock *s,
 						   const struct tern_udp_dgram *d, unsigned flags)
 {
 	struct rte_mbuf *m = d->m;
-	struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
-							 -(int)sizeof(struct rte_udp_hdr));
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)((char *)ip - m->l2_len);
-	struct rte_ether_addr peer = eh->src_addr;
 	/* the headers as received, put back if sending fails: the caller gets
 	 * its datagram unchanged, free to retry (at most 14 + 60 + 8 bytes) */
 	uint8_t saved[RTE_ETHER_HDR_LEN + 60 + sizeof(struct rte_udp_hdr)];
-	uint16_t data_off = m->data_off, hlen = (uint16_t)((char *)(uh + 1) - (char *)eh);
+	uint16_t data_off = m->data_off, data_len = m->data_len;
+	uint16_t hlen = (uint16_t)(m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr));
 	uint32_t pkt_len = m->pkt_len;
-	uint16_t data_len = m->data_len;
 	uint64_t ol_flags = m->ol_flags, tx_offload = m->tx_offload;
+	struct rte_ether_addr peer;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
 	int rc;
 
-	if (rte_pktmbuf_headroom(m) < ENG_HDRS || m->l4_len != sizeof(*uh) ||
-	    hlen > sizeof(saved))
+	/* what the engine set on receipt, checked before any header is read:
+	 * anything else is not a received datagram */
+	if (m->l2_len != RTE_ETHER_HDR_LEN || m->l3_len < sizeof(*ip) || m->l3_len > 60 ||
+	    m->l4_len != sizeof(*uh) || rte_pktmbuf_headroom(m) < hlen ||
+	    rte_pktmbuf_headroom(m) < ENG_HDRS)
 		return -EINVAL;
 	if (rte_pktmbuf_pkt_len(m) > UDP_MAX_DGRAM)
 		return -EMSGSIZE;
+	uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, -(int)sizeof(*uh));
+	ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
+	eh = (struct rte_ether_hdr *)((char *)ip - m->l2_len);
+	peer = eh->src_addr;
 	memcpy(saved, eh, hlen);
 	if ((flags & TERN_UDP_REPLY_UNCHANGED) && (m->tx_offload & ENG_LENS_MASK) == ENG_UDP_LENS) {
 		/* the sender's checksum holds, as on the inline path */

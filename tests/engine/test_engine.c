@@ -611,12 +611,6 @@ static void test_rx_cksum_offload_flags(void **state)
 	assert_int_equal(tern_udp_close(s), 0);
 }
 
-/*
- * A reply refused because the TX path is full (the peer never reads: its
- * ring, then the engine's buffer, fill) leaves the datagram as received:
- * headers, lengths and flags untouched, so the caller may retry; the
- * retry, once the peer drains, sends a valid reply.
- */
 /* The ownership rule of tern_udp_sendto()'s results, as its doc lists
  * them: taken (sent, queued or freed by the engine) or still the caller's. */
 static void test_sendto_took(void **state)
@@ -632,6 +626,12 @@ static void test_sendto_took(void **state)
 		assert_false(tern_udp_sendto_took(refused[i]));
 }
 
+/*
+ * A reply refused because the TX path is full (the peer never reads: its
+ * ring, then the engine's buffer, fill) leaves the datagram as received:
+ * headers, lengths and flags untouched, so the caller may retry; the
+ * retry, once the peer drains, sends a valid reply.
+ */
 #define HDRS (14 + 20 + 8) /* Ethernet, IPv4, UDP */
 
 static void test_reply_refused_keeps_datagram(void **state)

@@ -382,6 +382,72 @@ static void test_reply_reassembled_rebuilt(void **state)
 	reply_big(0);
 }
 
+/*
+ * A big reply refused because the TX path is full (the peer never reads:
+ * its ring, then the engine's buffer, fill) leaves the reassembled
+ * datagram as received: the 42 header bytes before the payload, offsets,
+ * lengths and flags, whether the headers were to be swapped (flags) or
+ * rebuilt; the retry, once the peer drains, leaves in three fragments.
+ */
+static void reply_big_refused(unsigned flags)
+{
+	struct tern_udp_sock *s, *fill;
+	struct tern_udp_dgram d;
+	struct rte_mbuf *m[32];
+	uint8_t hdrs[14 + 20 + 8];
+	uint16_t data_off, data_len;
+	uint32_t pkt_len;
+	uint64_t ol_flags, tx_offload;
+	intptr_t k = 32;
+
+	peer_static();
+	assert_int_equal(tern_udp_bind(F.eng, 7, NULL, &s), 0);
+	assert_int_equal(tern_udp_bind(F.eng, 5353, NULL, &fill), 0);
+	peer_send_pieces(frag_udp_build(wire, 40000, 7, 4000, pattern));
+	eng_pump(&F);
+	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), 0);
+	assert_int_equal(d.len, 4000);
+	for (int round = 0; round < 64 && k == 32; round++) {
+		for (int i = 0; i < 32; i++)
+			m[i] = payload(8, 8);
+		k = tern_udp_sendto_burst(fill, m, 32, PEER_IP, 6000, TERN_TOKEN_NONE);
+		assert_true(k >= 0 && k <= 32);
+		rte_pktmbuf_free_bulk(m + k, 32 - (unsigned)k);
+	}
+	assert_true(k < 32);
+	memcpy(hdrs, (char *)d.data - sizeof(hdrs), sizeof(hdrs));
+	data_off = d.m->data_off;
+	data_len = d.m->data_len;
+	pkt_len = d.m->pkt_len;
+	ol_flags = d.m->ol_flags;
+	tx_offload = d.m->tx_offload;
+	assert_int_equal(tern_udp_reply(s, &d, flags), -ENOBUFS);
+	assert_memory_equal(hdrs, (char *)d.data - sizeof(hdrs), sizeof(hdrs));
+	assert_int_equal(d.m->data_off, data_off);
+	assert_int_equal(d.m->data_len, data_len);
+	assert_int_equal(d.m->pkt_len, pkt_len);
+	assert_int_equal(d.m->ol_flags, ol_flags);
+	assert_int_equal(d.m->tx_offload, tx_offload);
+	while (eng_peer_drain(&F) > 0) /* the ring, then the buffer behind it */
+		eng_pump(&F);
+	assert_int_equal(tern_udp_reply(s, &d, flags), 0);
+	eng_pump(&F);
+	check_udp(peer_reassemble(3), 4000, 7, 40000);
+	assert_int_equal(tern_udp_close(s), 0);
+	assert_int_equal(tern_udp_close(fill), 0);
+	eng_assert_conserved(&F);
+}
+
+static void test_reply_big_refused_swapped(void **state)
+{
+	reply_big_refused(TERN_UDP_REPLY_UNCHANGED);
+}
+
+static void test_reply_big_refused_rebuilt(void **state)
+{
+	reply_big_refused(0);
+}
+
 /* ping -s 4000: the echo request comes in three pieces; the reply goes
  * out in three, type 0, its ICMP checksum valid over the whole. */
 static void test_ping_4000(void **state)
@@ -493,6 +559,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_waits_for_arp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_reassembled_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_reassembled_rebuilt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_big_refused_swapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_big_refused_rebuilt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_4000, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_empty_mid_fragmenting, setup, teardown),
 	};
