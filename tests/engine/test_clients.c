@@ -48,7 +48,7 @@ static char tmpdir[64];
 
 struct echo_final {
 	unsigned long rx, delivered, drops, udp, tx, tx_full, sockperf;
-	unsigned long queue_full, not_ours;
+	unsigned long queue_full, not_ours, icmp_type;
 };
 
 static uint64_t now_ms(void)
@@ -187,12 +187,15 @@ static bool echo_final(const char *log, struct echo_final *f)
 	const char *p = strstr(log, "echo: final ");
 	const char *q = strstr(log, "echo: drop udp_queue_full ");
 	const char *o = strstr(log, "echo: drop eth_not_ours ");
+	const char *i = strstr(log, "echo: drop icmp_type ");
 
 	memset(f, 0, sizeof(*f));
 	if (q != NULL)
 		sscanf(q, "echo: drop udp_queue_full %lu", &f->queue_full);
 	if (o != NULL)
 		sscanf(o, "echo: drop eth_not_ours %lu", &f->not_ours);
+	if (i != NULL)
+		sscanf(i, "echo: drop icmp_type %lu", &f->icmp_type);
 	return p != NULL &&
 	       sscanf(p, "echo: final rx %lu delivered %lu drops %lu udp %lu tx %lu tx_full %lu "
 			 "sockperf %lu", &f->rx, &f->delivered, &f->drops, &f->udp, &f->tx,
@@ -266,9 +269,16 @@ static void test_sockperf(void **state)
 	assert_echo_clean(out, rc, &f);
 	/* Every message of both runs reached the socket. The only drops are
 	 * the kernel's multicast chatter when the tap comes up (IPv6 MLD and
-	 * router solicitations sent before disable_ipv6 took): not for us. */
+	 * router solicitations sent before disable_ipv6 took): not for us;
+	 * and, for a pong still in flight when ping-pong's time was up (sent -
+	 * got of them), the kernel's ICMP port unreachable once the client's
+	 * socket closed, which tern takes in as an ICMP type it does not
+	 * answer (icmp_type). This line failed in 2 of about 30 runs before
+	 * icmp_type was allowed here; that this was the drop is inferred (the
+	 * log was lost), not seen: tern-echo's log above names every drop. */
 	assert_true(f.sockperf >= sent + tp_sent);
-	assert_int_equal(f.drops, f.not_ours);
+	assert_true(f.icmp_type <= sent - got);
+	assert_int_equal(f.drops, f.not_ours + f.icmp_type);
 	fprintf(stderr, "sockperf: ping-pong %lu sent %lu back, throughput %lu sent, "
 		"tern got %lu\n", sent, got, tp_sent, f.sockperf);
 }
