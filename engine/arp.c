@@ -19,6 +19,7 @@
 #include <rte_arp.h>
 
 #include "engine_internal.h"
+#include "neigh.h"
 
 #define ARP_NEVER UINT64_MAX
 
@@ -67,12 +68,6 @@ static struct eng_arp_entry *arp_insert(struct tern_engine *eng, uint32_t ip)
 		victim->synced_ns = 0;
 	}
 	return victim;
-}
-
-static bool arp_fresh(const struct tern_engine *eng, const struct eng_arp_entry *e)
-{
-	return e->state == ARP_STATIC ||
-	       (e->state == ARP_REACHABLE && eng->now_ns - e->updated_ns < eng->arp_ttl_ns);
 }
 
 /* Builds and queues an ARP packet; tha/dst NULL: a broadcast request. */
@@ -351,7 +346,7 @@ static struct eng_arp_entry *arp_get(struct tern_engine *eng, uint32_t nh)
 
 	if (e == NULL)
 		e = arp_insert(eng, nh);
-	if (e != NULL && !arp_fresh(eng, e))
+	if (e != NULL && !eng_neigh_fresh(eng, e))
 		arp_start(eng, e);
 	return e;
 }

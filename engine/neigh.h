@@ -2,8 +2,8 @@
 /*
  * The next hop of an IPv4 destination and whether its neighbour entry can
  * be sent to now: the one rule of every output path (eng_ipv4_out, the
- * fragmenting path, and the UDP burst, which decides it once for a burst).
- * arp.c's arp_fresh() states the same rule for its own use.
+ * fragmenting path, the UDP burst, which decides it once for a burst, and
+ * arp.c's lookup that starts a resolution when it fails).
  */
 #ifndef TERN_ENGINE_NEIGH_H
 #define TERN_ENGINE_NEIGH_H
