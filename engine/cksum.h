@@ -24,6 +24,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_mbuf.h>
 
 /* a + b in one's complement on 64 bits: the carry out comes back in at
  * the bottom (2^64 = 1 mod 2^16 - 1, so the 16-bit sum is unchanged).
@@ -193,6 +194,41 @@ static inline void eng_set_byte_adjust(void *b, uint8_t v, void *field)
 	memcpy(&f, field, 2);
 	f = eng_cksum_adjust(f, old_w, new_w);
 	memcpy(field, &f, 2);
+}
+
+/*
+ * RX checksum offload flags, one rule for every receive path (rx_fast.h,
+ * ipv4_in.c, udp_in.c): the GOOD bit, set in GOOD and in NONE ("not
+ * correct in the packet data, but the integrity ... is verified",
+ * rte_mbuf_core.h), passes; BAD fails; UNKNOWN (the virtual ports the
+ * engine mostly runs on offer none) is computed.
+ */
+static inline bool eng_rx_ipv4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+					uint16_t hlen)
+{
+	uint64_t f = m->ol_flags;
+
+	if (f & RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return true;
+	if (f & RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	return eng_ipv4_hdr_cksum_ok(ip, hlen);
+}
+
+/* The same for a UDP datagram of len bytes at uh, whose checksum 0 is RFC
+ * 768's "none computed". */
+static inline bool eng_rx_udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+				       const void *uh, uint16_t len)
+{
+	uint64_t f = m->ol_flags;
+	uint16_t c;
+
+	memcpy(&c, (const uint8_t *)uh + 6, 2); /* dgram_cksum */
+	if (c == 0 || (f & RTE_MBUF_F_RX_L4_CKSUM_GOOD))
+		return true;
+	if (f & RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	return eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, len);
 }
 
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,

@@ -10,6 +10,8 @@
 #ifndef TERN_ENGINE_INTERNAL_H
 #define TERN_ENGINE_INTERNAL_H
 
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -266,6 +268,19 @@ void eng_serve_kick(struct eng_serve *sv);
 bool eng_serve_active(const struct tern_udp_sock *s); /* accepting new datagrams */
 uint32_t eng_serve_running(const struct tern_udp_sock *s);
 void eng_serve_free(struct tern_udp_sock *s);
+
+/* rte_is_same_ether_addr() in a 32-bit and a 16-bit compare. */
+static inline bool eng_eth_is_ours(const struct rte_ether_addr *a, const struct rte_ether_addr *mac)
+{
+	uint32_t a4, m4;
+	uint16_t a2, m2;
+
+	memcpy(&a4, a->addr_bytes, 4);
+	memcpy(&m4, mac->addr_bytes, 4);
+	memcpy(&a2, a->addr_bytes + 4, 2);
+	memcpy(&m2, mac->addr_bytes + 4, 2);
+	return ((a4 ^ m4) | (uint32_t)(a2 ^ m2)) == 0;
+}
 
 /* True when ip (host order) is on our subnet. */
 static inline bool eng_on_link(const struct tern_engine *eng, uint32_t ip)

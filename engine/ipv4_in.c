@@ -9,21 +9,6 @@
 
 #define IP_FRAG_MASK RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
 
-/* RX checksum offload: GOOD, or NONE ("not correct in the packet data,
- * but the integrity of the IP header is verified", rte_mbuf_core.h) pass;
- * BAD fails; UNKNOWN (the virtual ports the engine mostly runs on offer
- * none) is computed. GOOD's bit is set in both GOOD and NONE. */
-static bool ip_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t hlen)
-{
-	uint64_t f = m->ol_flags;
-
-	if (f & RTE_MBUF_F_RX_IP_CKSUM_GOOD)
-		return true;
-	if (f & RTE_MBUF_F_RX_IP_CKSUM_BAD)
-		return false;
-	return eng_ipv4_hdr_cksum_ok(ip, hlen);
-}
-
 /* A whole datagram (IP header checked, l2_len and l3_len set) to its
  * protocol. */
 static void ipv4_up(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
@@ -82,7 +67,7 @@ void eng_ipv4_in(struct tern_engine *eng, struct rte_mbuf *m, bool l2_bcast)
 	tlen = rte_be_to_cpu_16(ip->total_length);
 	if (TERN_UNLIKELY(tlen < hlen || tlen > frame))
 		goto len;
-	if (TERN_UNLIKELY(!ip_cksum_ok(m, ip, hlen)))
+	if (TERN_UNLIKELY(!eng_rx_ipv4_cksum_ok(m, ip, hlen)))
 		goto cksum;
 	/* RFC 1122 3.2.1.7: TTL 1 is fine for a host; 0 is never sent. */
 	if (TERN_UNLIKELY(ip->time_to_live == 0))

@@ -68,29 +68,22 @@ static inline bool eng_udp_queue_full(const struct tern_udp_sock *s)
 
 /*
  * Delivers m when it is the common case above and returns true; else
- * returns false with m and the engine untouched. The checksum checks take
- * RX offload flags as ipv4_in.c and udp_in.c do: GOOD or NONE (verified,
- * the bytes may be wrong) pass, BAD declines (the slow path counts it),
- * UNKNOWN is computed.
+ * returns false with m and the engine untouched. The checksums are judged
+ * by cksum.h's RX flag rule, as ipv4_in.c and udp_in.c judge them (a BAD
+ * one declines: the slow path counts it).
  */
 static inline bool eng_rx_fast(struct tern_engine *eng, struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	uint32_t frame = rte_pktmbuf_data_len(m), a4, m4, w, tlen, len;
-	uint64_t f = m->ol_flags;
+	uint32_t frame = rte_pktmbuf_data_len(m), w, tlen, len;
 	struct tern_udp_sock *s;
-	uint16_t a2, m2;
 
 	if (TERN_UNLIKELY(m->nb_segs != 1 || frame < ENG_HDRS))
 		return false;
-	memcpy(&a4, p, 4);
-	memcpy(&a2, p + 4, 2);
-	memcpy(&m4, eng->mac.addr_bytes, 4);
-	memcpy(&m2, eng->mac.addr_bytes + 4, 2);
 	memcpy(&w, p + 12, 4);
-	if (((a4 ^ m4) | (uint32_t)(a2 ^ m2)) != 0 ||
+	if (!eng_eth_is_ours((const struct rte_ether_addr *)p, &eng->mac) ||
 	    (w & ENG_FAST_TYPE_VHL_MASK) != ENG_FAST_TYPE_VHL)
 		return false;
 	tlen = rte_be_to_cpu_16(ip->total_length);
@@ -99,16 +92,10 @@ static inline bool eng_rx_fast(struct tern_engine *eng, struct rte_mbuf *m)
 	    (w & ENG_FAST_FRAG_PROTO_MASK) != ENG_FAST_FRAG_PROTO || !(w & ENG_FAST_TTL) ||
 	    rte_be_to_cpu_32(ip->dst_addr) != eng->ip)
 		return false;
-	if (!(f & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
-	    ((f & RTE_MBUF_F_RX_IP_CKSUM_BAD) || !eng_ipv4_hdr_cksum_ok(ip, sizeof(*ip))))
+	if (!eng_rx_ipv4_cksum_ok(m, ip, sizeof(*ip)))
 		return false;
 	len = tlen - sizeof(*ip);
-	if (rte_be_to_cpu_16(uh->dgram_len) != len)
-		return false;
-	/* RFC 768: checksum 0 means the sender computed none */
-	if (uh->dgram_cksum != 0 && !(f & RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
-	    ((f & RTE_MBUF_F_RX_L4_CKSUM_BAD) ||
-	     !eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, (uint16_t)len)))
+	if (rte_be_to_cpu_16(uh->dgram_len) != len || !eng_rx_udp_cksum_ok(m, ip, uh, (uint16_t)len))
 		return false;
 	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];
 	if (s == NULL || eng_udp_queue_full(s))

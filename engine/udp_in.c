@@ -12,21 +12,6 @@
 #include "engine_internal.h"
 #include "rx_fast.h"
 
-/* As ip_cksum_ok() (ipv4_in.c): the L4 flag's GOOD bit (GOOD or NONE)
- * passes, BAD fails, UNKNOWN is computed; checksum 0 is RFC 768's "none
- * computed". */
-static bool udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-			 const struct rte_udp_hdr *uh, uint16_t len)
-{
-	uint64_t f = m->ol_flags;
-
-	if (uh->dgram_cksum == 0 || (f & RTE_MBUF_F_RX_L4_CKSUM_GOOD))
-		return true;
-	if (f & RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		return false;
-	return eng_l4_cksum_ok(ip, IPPROTO_UDP, uh, len);
-}
-
 /* Queues m on s, or drops it when s's queue is full. Inlined into
  * eng_udp_in(). */
 static inline void udp_deliver(struct tern_engine *eng, struct tern_udp_sock *s,
@@ -75,7 +60,7 @@ void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr
 	/* Strict: a UDP length other than the IP payload is a mangled packet. */
 	if (TERN_UNLIKELY(rte_be_to_cpu_16(uh->dgram_len) != len))
 		goto bad_len;
-	if (TERN_UNLIKELY(!udp_cksum_ok(m, ip, uh, len)))
+	if (TERN_UNLIKELY(!eng_rx_udp_cksum_ok(m, ip, uh, len)))
 		goto cksum;
 	s = eng->socks[rte_be_to_cpu_16(uh->dst_port)];
 	if (TERN_UNLIKELY(s == NULL))
