@@ -191,6 +191,39 @@ static struct tern_engine *msg_target(const struct eng_target *msg)
 	return eng;
 }
 
+/*
+ * Submits run(msg) to worker w's core, detached, counted in the group's
+ * inflight; fills to from the slot as msg_target() checks it on landing
+ * (generation, engine, core, in that order: a leave in between shows as a
+ * changed generation). 0, or an error with msg still the caller's.
+ */
+static int msg_post(struct tern_engine_group *g, uint16_t w, struct eng_target *to,
+		    intptr_t (*run)(void *), void *msg, const char *name)
+{
+	struct eng_member *mb = &g->m[w];
+	struct tern_sched *core;
+	int rc;
+
+	to->g = g;
+	to->worker = w;
+	to->gen = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
+	to->eng = __atomic_load_n(&mb->eng, __ATOMIC_ACQUIRE);
+	core = __atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE);
+	__atomic_fetch_add(&g->inflight, 1, __ATOMIC_RELAXED);
+	rc = tern_submit(core, run, msg, &(struct tern_submit_opts){ .name = name,
+			 .detached = true }, NULL);
+	if (rc < 0)
+		__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* The end of a message's task, after it freed the message. */
+static void msg_landed(struct tern_engine_group *g)
+{
+	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
+	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
+}
+
 /* Runs as a task on the sibling's core. */
 static intptr_t sync_run(void *arg)
 {
@@ -203,29 +236,22 @@ static intptr_t sync_run(void *arg)
 	else /* the engine left, or another took its slot: counted, not lost */
 		__atomic_fetch_add(&g->m[msg->to.worker].sync_dropped, 1, __ATOMIC_RELAXED);
 	free(msg);
-	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
-	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
+	msg_landed(g);
 	return 0;
 }
 
-static int sync_post(struct tern_engine *eng, uint16_t w, struct tern_engine *sib, uint64_t gen,
-		     struct tern_sched *to, uint32_t ip, const struct rte_ether_addr *mac,
-		     uint8_t state, bool create)
+static int sync_post(struct tern_engine *eng, uint16_t w, uint32_t ip,
+		     const struct rte_ether_addr *mac, uint8_t state, bool create)
 {
 	struct eng_arp_msg *msg = malloc(sizeof(*msg));
 	int rc;
 
 	if (msg == NULL)
 		return -ENOMEM;
-	*msg = (struct eng_arp_msg){ .to = { .g = eng->group, .eng = sib, .gen = gen, .worker = w },
-				     .state = state, .ip = ip, .mac = *mac, .create = create };
-	__atomic_fetch_add(&eng->group->inflight, 1, __ATOMIC_RELAXED);
-	rc = tern_submit(to, sync_run, msg, &(struct tern_submit_opts){
-		.name = "arp-sync", .detached = true }, NULL);
-	if (rc < 0) {
-		__atomic_fetch_sub(&eng->group->inflight, 1, __ATOMIC_RELAXED);
+	*msg = (struct eng_arp_msg){ .state = state, .ip = ip, .mac = *mac, .create = create };
+	rc = msg_post(eng->group, w, &msg->to, sync_run, msg, "arp-sync");
+	if (rc < 0)
 		free(msg);
-	}
 	return rc;
 }
 
@@ -243,18 +269,17 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
 		return;
 	for (uint16_t w = 0; w < g->n; w++) {
 		struct eng_member *mb = &g->m[w];
-		uint64_t gen = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
 		struct tern_engine *sib = __atomic_load_n(&mb->eng, __ATOMIC_ACQUIRE);
-		/* The slot's core, not sib->sched: sib may be another core's,
-		 * destroyed meanwhile; a stale pair is dropped on landing. */
-		struct tern_sched *to = __atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE);
 
-		if (sib == NULL || sib == eng || to == NULL)
+		/* Posted to the slot's core, not sib->sched: sib may be another
+		 * core's, destroyed meanwhile; a stale slot is dropped on
+		 * landing (msg_post, msg_target). */
+		if (sib == NULL || sib == eng || __atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE) == NULL)
 			continue;
 		if (direct) {
 			eng_arp_apply(sib, ip, mac, state, create);
 			eng->st.arp_sync_sent++;
-		} else if (sync_post(eng, w, sib, gen, to, ip, mac, state, create) == 0) {
+		} else if (sync_post(eng, w, ip, mac, state, create) == 0) {
 			eng->st.arp_sync_sent++;
 		} else {
 			eng->st.arp_sync_failed++;
@@ -361,8 +386,7 @@ static intptr_t fwd_run(void *arg)
 	/* Relaxed: a count for the sender's bound, no data goes with it. */
 	__atomic_fetch_sub(&g->m[msg->from].fwd_inflight, 1, __ATOMIC_RELAXED);
 	free(msg);
-	/* Release: pairs with the acquire of tern_engine_group_destroy(). */
-	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELEASE);
+	msg_landed(g);
 	return 0;
 }
 
@@ -370,7 +394,6 @@ static intptr_t fwd_run(void *arg)
 static int fwd_post(struct tern_engine *eng, uint16_t w, struct rte_mbuf *m)
 {
 	struct tern_engine_group *g = eng->group;
-	struct eng_member *mb = &g->m[w];
 	uint64_t *busy = &g->m[eng->worker].fwd_inflight;
 	struct eng_fwd_msg *msg;
 	int rc = -ENOBUFS;
@@ -382,20 +405,11 @@ static int fwd_post(struct tern_engine *eng, uint16_t w, struct rte_mbuf *m)
 	msg = malloc(sizeof(*msg));
 	if (msg == NULL)
 		goto undo;
-	/* Generation, engine, core, as eng_group_arp_sync() reads them: a
-	 * leave in between shows on landing (msg_target). */
-	msg->to.g = g;
-	msg->to.gen = __atomic_load_n(&mb->gen, __ATOMIC_ACQUIRE);
-	msg->to.eng = __atomic_load_n(&mb->eng, __ATOMIC_ACQUIRE);
-	msg->to.worker = w;
 	msg->from = eng->worker;
 	msg->m = m;
-	__atomic_fetch_add(&g->inflight, 1, __ATOMIC_RELAXED);
-	rc = tern_submit(__atomic_load_n(&mb->sched, __ATOMIC_ACQUIRE), fwd_run, msg,
-			 &(struct tern_submit_opts){ .name = "udp-fwd", .detached = true }, NULL);
+	rc = msg_post(g, w, &msg->to, fwd_run, msg, "udp-fwd");
 	if (rc == 0)
 		return 0;
-	__atomic_fetch_sub(&g->inflight, 1, __ATOMIC_RELAXED);
 	free(msg);
 undo:
 	__atomic_fetch_sub(busy, 1, __ATOMIC_RELAXED);
