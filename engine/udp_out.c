@@ -272,14 +272,6 @@ static int udp_build(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t dst, 
 	return 0;
 }
 
-/* The errors of eng_ipv4_out() (and udp_build()) after which m is still
- * the sender's: all but those tern_udp_sendto_took() names (the public
- * rule, so that callers and the engine read a result the same way). */
-static bool udp_send_refused(intptr_t rc)
-{
-	return !tern_udp_sendto_took(rc);
-}
-
 intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t ip,
 			 uint16_t port, tern_token_t tok)
 {
@@ -291,7 +283,7 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 	if (rc < 0)
 		return rc;
 	rc = eng_ipv4_out(s->eng, m, ip, tok);
-	if (udp_send_refused(rc)) {
+	if (!tern_udp_sendto_took(rc)) { /* the caller's: as it came */
 		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's payload again */
 		m->ol_flags &= ~UDP_TX_FLAGS;
 		return rc;
@@ -482,7 +474,7 @@ intptr_t tern_udp_sendto_burst(struct tern_udp_sock *s, struct rte_mbuf **m, uin
 			continue;
 		}
 		rc = tern_udp_sendto(s, m[k], ip, port, tok);
-		if (udp_send_refused(rc))
+		if (!tern_udp_sendto_took(rc))
 			break;
 		if (rc < 0) {
 			k++; /* taken, even though its resolution failed */
