@@ -78,20 +78,13 @@ static bool wants_jumbo(const struct tern_mbuf_pool_conf *c)
 }
 
 /*
- * The jumbo buffers of pool main_name into pool->jumbo. No cache: they
- * are few and taken on a slow path, and a per-core cache would strand
- * some of them on cores that never reassemble. Returns 0 or -errno.
+ * The jumbo buffers, pool name, into pool->jumbo. No cache: they are few
+ * and taken on a slow path, and a per-core cache would strand some of
+ * them on cores that never reassemble. Returns 0 or -errno.
  */
 static int jumbo_create(struct tern_mbuf_pool *pool, const struct tern_mbuf_pool_conf *c,
-			const char *main_name, int socket)
+			const char *name, int socket)
 {
-	char name[RTE_MEMPOOL_NAMESIZE];
-
-	if ((size_t)snprintf(name, sizeof(name), "%s_j", main_name) >= sizeof(name)) {
-		DRV_LOG(ERR, "mbuf pool %s: conf.name over %zu characters leaves no room for its jumbo pool's name (or set conf.no_jumbo)",
-			main_name, sizeof(name) - 3);
-		return -EINVAL;
-	}
 	pool->jumbo = rte_pktmbuf_pool_create(name, or_default(c->jumbo, TERN_MBUF_JUMBO_DEFAULT),
 					      0, 0, JUMBO_ROOM, socket);
 	if (pool->jumbo == NULL)
@@ -102,7 +95,7 @@ static int jumbo_create(struct tern_mbuf_pool *pool, const struct tern_mbuf_pool
 int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *c,
 			  struct tern_mbuf_pool **out)
 {
-	char name[RTE_MEMPOOL_NAMESIZE];
+	char name[RTE_MEMPOOL_NAMESIZE], jname[RTE_MEMPOOL_NAMESIZE];
 	struct tern_mbuf_pool *pool;
 	int socket, rc;
 	uint32_t n;
@@ -115,6 +108,13 @@ int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *c,
 	snprintf(name, sizeof(name), "%s", c->name ? c->name : "tern_pool");
 	if (c->name == NULL)
 		snprintf(name, sizeof(name), "tern_pool_s%d", socket);
+	/* before any memory is taken: a name the jumbo pool cannot extend */
+	if (wants_jumbo(c) &&
+	    (size_t)snprintf(jname, sizeof(jname), "%s_j", name) >= sizeof(jname)) {
+		DRV_LOG(ERR, "mbuf pool %s: conf.name over %zu characters leaves no room for its jumbo pool's name (or set conf.no_jumbo)",
+			name, sizeof(jname) - 3);
+		return -EINVAL;
+	}
 	pool = calloc(1, sizeof(*pool));
 	if (pool == NULL)
 		return -ENOMEM;
@@ -127,7 +127,7 @@ int tern_mbuf_pool_create(const struct tern_mbuf_pool_conf *c,
 		return pool_error(name, socket, rte_errno);
 	}
 	if (wants_jumbo(c)) {
-		rc = jumbo_create(pool, c, name, socket);
+		rc = jumbo_create(pool, c, jname, socket);
 		if (rc < 0) {
 			rte_mempool_free(pool->mp);
 			free(pool);
