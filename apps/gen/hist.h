@@ -36,18 +36,9 @@ static inline uint32_t hist_index(uint64_t v)
 	return shift * HIST_HALF + (uint32_t)(v >> shift);
 }
 
-/* Per reply: the buckets in use are found from min and max (hist_index is
- * monotonic), so recording keeps no range of its own. h: hist_reset() first. */
-static inline void hist_record(struct hist *h, uint64_t v)
-{
-	h->bucket[hist_index(v)]++;
-	h->count++;
-	h->sum += v;
-	h->min = v < h->min ? v : h->min;
-	h->max = v > h->max ? v : h->max;
-}
-
-/* hist_record() of v[0..n-1]: the totals kept in registers for the burst. */
+/* Records v[0..n-1], the totals kept in registers for the burst. The
+ * buckets in use are found from min and max (hist_index is monotonic), so
+ * recording keeps no range of its own. h: hist_reset() first. */
 static inline void hist_record_burst(struct hist *h, const uint64_t *v, uint32_t n)
 {
 	uint64_t sum = h->sum, min = h->min, max = h->max;
