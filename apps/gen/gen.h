@@ -151,6 +151,8 @@ struct gen_app {
 	uint64_t grace_tsc;           /* sends still due this long after the end: dropped */
 	uint64_t behind_tsc;          /* how late the schedule was when it stopped */
 	uint16_t tx_flow, magic;
+	bool due_constant;            /* constant gaps at --rate: gen_due_constant() */
+	bool short_pad;               /* a payload's pad is one 16-byte store: gen_pad() */
 	struct rte_mbuf *pending[GEN_BURST_MAX];
 	uint16_t pending_n, pending_flow, pending_port;
 	/* mbufs of matched replies, reset, that the next sends take before the

@@ -37,8 +37,26 @@ static double gen_gap(struct gen_app *a, uint64_t k)
 	return -log(gen_uniform(&a->rng)) * a->gap_tsc; /* exponential: Poisson arrivals */
 }
 
+/*
+ * Whether every mbuf a send takes has room for a short pad after the
+ * payload. Sends take the pool's buffers, fresh or spares reset as fresh
+ * (gen_rx.c), so the tailroom is the data room less the reset's headroom.
+ */
+static bool gen_short_pad(const struct gen_app *a)
+{
+	uint16_t len = a->o.size - GEN_HDRS;
+	uint16_t room = rte_pktmbuf_data_room_size(tern_mbuf_pool_mempool(a->pool));
+	uint16_t tailroom = room - RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, room);
+
+	return len <= 2 * sizeof(struct gen_payload) &&
+	       tailroom >= 2 * sizeof(struct gen_payload);
+}
+
 void gen_tx_start(struct gen_app *a)
 {
+	/* per run, not per burst: they depend on the options and the pool only */
+	a->due_constant = a->o.dist == GEN_CONSTANT && !gen_replaying(a);
+	a->short_pad = gen_short_pad(a);
 	a->gap_tsc = (double)rte_get_tsc_hz() / (double)a->o.rate;
 	a->rng = a->o.seed ? a->o.seed : 0x9e3779b97f4a7c15ull;
 	a->start_tsc = rte_rdtsc();
@@ -103,7 +121,7 @@ static bool gen_schedule_over(const struct gen_app *a)
 /*
  * The padding after the stamp: zeros. A small frame's (64 bytes: 2 bytes)
  * is one fixed 16-byte store, which may run into the tailroom (short says
- * there is room: gen_make_burst checks once a burst), instead of a memset
+ * there is room: gen_tx_start checks once a run), instead of a memset
  * call per packet.
  */
 static inline void gen_pad(struct gen_payload *p, uint16_t len, bool short_pad)
@@ -128,16 +146,6 @@ static void gen_fill(struct gen_app *a, struct gen_flow *f, uint16_t flow,
 	p->flow = flow;
 	p->magic = a->magic;
 	gen_pad(p, len, short_pad);
-}
-
-/* Whether every mbuf of the pool has room for a short pad after the
- * payload: buffers are all alike, so one tells. */
-static bool gen_short_pad(const struct gen_app *a, const struct rte_mbuf *m)
-{
-	uint16_t len = a->o.size - GEN_HDRS;
-
-	return len <= 2 * sizeof(struct gen_payload) &&
-	       rte_pktmbuf_tailroom(m) >= 2 * sizeof(struct gen_payload);
 }
 
 /* Hands the pending burst to its flow's socket. Returns packets taken. */
@@ -187,7 +195,7 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 	double next = a->next_tsc;
 	uint64_t rng = a->rng;
 
-	if (a->o.dist == GEN_CONSTANT && !gen_replaying(a))
+	if (a->due_constant)
 		n = gen_due_constant(a, now, tsc, a->o.burst);
 	else
 		n = gen_due(a, now, tsc, a->o.burst);
@@ -205,7 +213,7 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 		for (uint16_t i = 0; i < n; i++)
 			gen_replay_fill(a, a->pending[i], a->scheduled + i);
 	} else {
-		bool short_pad = gen_short_pad(a, a->pending[0]);
+		bool short_pad = a->short_pad; /* a local: the fills' stores may alias a */
 
 		f = &a->flows[flow];
 		a->pending_port = a->o.dst_port;
