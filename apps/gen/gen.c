@@ -30,7 +30,6 @@
 
 #include "gen.h"
 
-#define GEN_SOCK_QUEUE 1024
 #define GEN_ARP_WAIT_NS (5 * GEN_NS_PER_S)
 
 volatile sig_atomic_t gen_stop_requested;
@@ -309,38 +308,6 @@ static int gen_open_port(struct gen_app *a, uint16_t port_id)
 	return rc == 0 ? tern_port_start(a->port) : rc;
 }
 
-static int gen_alloc(struct gen_app *a)
-{
-	a->tick = calloc(1, sizeof(*a->tick));
-	a->total = calloc(1, sizeof(*a->total));
-	if (a->tick == NULL || a->total == NULL)
-		return -ENOMEM;
-	for (uint16_t i = 0; i < a->o.flows; i++) {
-		a->flows[i].app = a;
-		a->flows[i].seen = calloc(GEN_WINDOW / 64, sizeof(uint64_t));
-		if (a->flows[i].seen == NULL)
-			return -ENOMEM;
-	}
-	hist_reset(a->tick);
-	hist_reset(a->total);
-	a->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
-	a->ns_per_tsc_q32 = (uint64_t)(a->ns_per_tsc * 4294967296.0 + 0.5);
-	a->magic = (uint16_t)(GEN_MAGIC ^ getpid() ^ (rte_rdtsc() >> 7)) | GEN_MAGIC_FIXED;
-	return 0;
-}
-
-static int gen_bind(struct gen_app *a)
-{
-	for (uint16_t i = 0; i < a->o.flows; i++) {
-		int rc = tern_udp_bind(a->eng, (uint16_t)(a->o.src_port + i),
-				       &(struct tern_udp_opts){ .queue = GEN_SOCK_QUEUE },
-				       &a->flows[i].sock);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
 static int gen_setup(struct gen_app *a, uint16_t port_id)
 {
 	struct tern_mbuf_pool_conf pc = { .nb_ports = 1, .nb_workers = 1,
@@ -413,11 +380,7 @@ static void gen_teardown(struct gen_app *a)
 		a->err = a->err ? a->err : -EBUSY;
 	}
 	tern_eal_destroy(a->eal);
-	for (uint16_t i = 0; i < GEN_FLOWS_MAX; i++)
-		free(a->flows[i].seen);
-	free(a->tick);
-	free(a->total);
-	gen_replay_free(a);
+	gen_free(a);
 }
 
 static int gen_run(struct gen_app *a, uint16_t port_id)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tern-gen's private state, shared by its files: gen.c (options, set-up,
- * tear-down), gen_tx.c (open-loop pacing), gen_rx.c (matching replies),
+ * tear-down), gen_app.c (the state's allocation and sockets), gen_tx.c (open-loop pacing), gen_rx.c (matching replies),
  * gen_report.c (live stats and the summary), gen_replay.c (--replay: the
  * schedule and payloads of a capture), gen_pcap.c (reading and writing pcap
  * files with libpcap; gen_pcap_none.c when the build has no libpcap).
@@ -22,6 +22,7 @@
 #define GEN_BURST_MAX 64
 #define GEN_SPARE_MAX (2 * GEN_BURST_MAX) /* replies' mbufs kept for the next sends */
 #define GEN_FLOWS_MAX 64
+#define GEN_SOCK_QUEUE 1024         /* datagrams queued per flow's socket */
 #define GEN_WINDOW (1u << 16)        /* replies matched per flow: seqs in flight */
 #define GEN_MAGIC 0x7467u            /* "tg"; xor the run's nonce */
 #define GEN_HDRS 46                  /* Ethernet + IPv4 + UDP + FCS */
@@ -179,6 +180,22 @@ static inline bool gen_replaying(const struct gen_app *a)
 }
 
 extern volatile sig_atomic_t gen_stop_requested;
+
+/* gen_app.c */
+/*
+ * The histograms and a->o.flows reply windows, zeroed, and the clock's
+ * scale and the run's magic. a->o set first. 0, or -ENOMEM (what was
+ * allocated is a's: gen_free() frees it).
+ */
+int gen_alloc(struct gen_app *a);
+/*
+ * One socket per flow on a->eng, from a->o.src_port up, queueing
+ * GEN_SOCK_QUEUE datagrams. 0, or tern_udp_bind()'s error (the sockets
+ * bound stay with the engine: tern_engine_destroy() closes them).
+ */
+int gen_bind(struct gen_app *a);
+/* Frees what gen_alloc() and gen_replay_setup() allocated; a zeroed a is fine. */
+void gen_free(struct gen_app *a);
 
 /* gen_tx.c */
 int gen_tx_poll(void *arg);

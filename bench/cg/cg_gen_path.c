@@ -62,26 +62,17 @@ static intptr_t cg_gen_stop_task(void *arg)
 }
 
 /* tern-gen's defaults for 64-byte frames, one flow, from 10.0.0.2:9000 to
- * the peer's 10.0.0.1:7; what gen_alloc() and gen_bind() make. */
+ * the peer's 10.0.0.1:7, allocated and bound by tern-gen's own functions. */
 static int cg_gen_app(struct cg_gen *g)
 {
 	struct gen_app *a = &g->a;
+	int rc;
 
 	a->o = (struct gen_opts){ .ip = GEN_IP, .dst_ip = PEER_IP, .dst_port = 7,
 				  .src_port = 9000, .flows = 1, .burst = BURST, .size = 64,
 				  .rate = 1000000000ull, .loops = 1, .speed = 1.0 };
-	a->tick = calloc(1, sizeof(*a->tick));
-	a->total = calloc(1, sizeof(*a->total));
-	a->flows[0].app = a;
-	a->flows[0].seen = calloc(GEN_WINDOW / 64, sizeof(uint64_t));
-	if (a->tick == NULL || a->total == NULL || a->flows[0].seen == NULL)
-		return -ENOMEM;
-	hist_reset(a->tick);
-	hist_reset(a->total);
-	a->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
-	a->ns_per_tsc_q32 = (uint64_t)(a->ns_per_tsc * 4294967296.0 + 0.5);
-	a->magic = GEN_MAGIC | GEN_MAGIC_FIXED;
-	return tern_udp_bind(a->eng, a->o.src_port, NULL, &a->flows[0].sock);
+	rc = gen_alloc(a);
+	return rc < 0 ? rc : gen_bind(a);
 }
 
 static int cg_gen_up(struct cg_gen *g, struct tern_mbuf_pool *pool)
@@ -135,9 +126,7 @@ static void cg_gen_down(struct cg_gen *g)
 	tern_sched_destroy(a->core);
 	tern_port_destroy(g->peer);
 	tern_port_destroy(g->nic);
-	free(a->flows[0].seen);
-	free(a->tick);
-	free(a->total);
+	gen_free(a);
 }
 
 /*
