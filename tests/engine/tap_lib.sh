@@ -2,12 +2,32 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by the tests that run tern-echo on a tap inside a network
 # namespace they make, driven from the kernel side (test_frag_tap.sh,
-# test_multicore_tap.sh). Before sourcing: $build (the build root) and
-# fail() (prints why, exits 1); $ifc, the tap's name, before
-# tap_iface_up. Every skip exits 77 with its reason.
+# test_multicore_tap.sh). Before sourcing: $build (the build root); $ifc,
+# the tap's name, before tap_iface_up. Every skip exits 77 with its
+# reason; every failure exits 1 after tern-echo's log.
 echo_bin=$build/apps/echo/tern-echo
 py=/usr/bin/python3
 skip() { echo "SKIP: $*"; exit 77; }
+
+# Waits up to N tenths of a second for tern-echo to end; 1 if it still runs.
+tap_wait_gone() {
+    for _ in $(seq "$1"); do
+        kill -0 "$echo_pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    ! kill -0 "$echo_pid" 2>/dev/null
+}
+
+# Why, then tern-echo stopped first (SIGINT, 5 s), so that its log ends
+# with its counters, then the log; exit 1.
+fail() {
+    echo "FAIL: $*"
+    if [ -n "${echo_pid:-}" ] && kill -INT "$echo_pid" 2>/dev/null; then
+        tap_wait_gone 50
+    fi
+    [ -f "${log:-}" ] && cat "$log"
+    exit 1
+}
 
 # What every tap test needs before it makes anything.
 tap_checks() {
@@ -30,7 +50,7 @@ tap_cleanup() {
 # --no-huge unless 64 hugepages are free.
 tap_ns_up() {
     ns=tern_t_$1_$$ prefix=tern_t_$1_$$
-    tmp=$(mktemp -d "/tmp/tern_t_$1.XXXXXX") log=
+    tmp=$(mktemp -d "/tmp/tern_t_$1.XXXXXX")
     log=$tmp/echo.log echo_pid=
     trap tap_cleanup EXIT
     ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace"
@@ -66,11 +86,7 @@ tap_iface_up() {
 # SIGINT -> tern-echo must end within 10 s, exit 0.
 tap_echo_stop() {
     kill -INT "$echo_pid"
-    for _ in $(seq 100); do
-        kill -0 "$echo_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$echo_pid" 2>/dev/null && fail "tern-echo still runs 10 s after SIGINT"
+    tap_wait_gone 100 || fail "tern-echo still runs 10 s after SIGINT"
     wait "$echo_pid"; rc=$?; echo_pid=
     [ "$rc" -eq 0 ] || fail "tern-echo exited with $rc after SIGINT"
 }

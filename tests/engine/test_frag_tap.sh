@@ -18,15 +18,6 @@
 # Exit: 0 passed; 1 failed (the reason is printed); 77 skipped (why is printed).
 set -uo pipefail
 build=${1:?usage: test_frag_tap.sh BUILD_ROOT}
-# On failure tern-echo is stopped first, so its log ends with its counters.
-fail() {
-    echo "FAIL: $*"
-    if [ -n "${echo_pid:-}" ] && kill -INT "$echo_pid" 2>/dev/null; then
-        for _ in $(seq 50); do kill -0 "$echo_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    [ -f "${log:-}" ] && cat "$log"
-    exit 1
-}
 . "$(dirname "$0")/tap_lib.sh"
 
 tap_checks

@@ -13,7 +13,6 @@
 # Exit: 0 passed; 1 failed (the reason is printed); 77 skipped (why is printed).
 set -uo pipefail
 build=${1:?usage: test_multicore_tap.sh BUILD_ROOT}
-fail() { echo "FAIL: $*"; [ -f "${log:-}" ] && cat "$log"; exit 1; }
 . "$(dirname "$0")/tap_lib.sh"
 
 tap_checks
