@@ -56,6 +56,7 @@ int eng_tx_slow(struct tern_engine *eng, struct rte_mbuf *m)
 int tern_engine_poll(struct tern_engine *eng)
 {
 	struct rte_mbuf *pkts[ENG_BURST];
+	struct eng_rx_run run = { .s = NULL };
 	int work = eng_tx_flush(eng);
 	uint16_t n;
 
@@ -67,9 +68,10 @@ int tern_engine_poll(struct tern_engine *eng)
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + ENG_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + ENG_PREFETCH], void *));
-		if (!eng_rx_fast(eng, pkts[i]))
+		if (!eng_rx_fast(eng, &run, pkts[i]))
 			eng_eth_in(eng, pkts[i]);
 	}
+	eng_rx_run_end(eng, &run);
 	if (eng->arp.n_incomplete > 0 && eng->now_ns >= eng->arp.next_check_ns)
 		eng_arp_poll(eng);
 	if (TERN_UNLIKELY(eng->st.ip_frag_held > 0))

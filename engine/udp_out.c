@@ -237,13 +237,75 @@ int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsi
 	return udp_reply(s, d, flags);
 }
 
+/* True when udp_reply() would take m by the in-place swap alone: one
+ * segment within the MTU, headroom for the headers, the payload and the
+ * headers' lengths as received. */
+static inline bool udp_reply_plain(const struct rte_mbuf *m, unsigned flags)
+{
+	return (flags & TERN_UDP_REPLY_UNCHANGED) && m->nb_segs == 1 &&
+	       rte_pktmbuf_headroom(m) >= ENG_HDRS && rte_pktmbuf_pkt_len(m) <= UDP_MAX_PAYLOAD &&
+	       (m->tx_offload & ENG_LENS_MASK) == ENG_UDP_LENS;
+}
+
+/*
+ * udp_reply() for each datagram, in chunks that fit the TX buffer: the
+ * plain ones (the echo's) are swapped and stored in the buffer with its
+ * fill count, the socket's counter and the flush decided once a chunk
+ * (chains of read-modify-writes through memory otherwise, one a packet);
+ * any other goes through udp_reply() itself. The buffer flushes at the
+ * end of a chunk that filled a batch, so bursts leave whole, at least
+ * ENG_BURST at a time.
+ */
 uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
 			      uint16_t n, unsigned flags)
 {
+	struct tern_engine *eng = s->eng;
 	uint16_t k = 0;
 
-	while (k < n && udp_reply(s, &d[k], flags) == 0)
-		k++;
+	while (k < n) {
+		uint32_t t = eng->tx_n, plain = 0;
+		uint16_t end;
+		int rc = 0;
+
+		if (TERN_UNLIKELY(t >= ENG_TX_CAP)) {
+			eng_tx_flush(eng);
+			t = eng->tx_n;
+			if (t >= ENG_TX_CAP) {
+				eng->st.tx_full++;
+				break;
+			}
+		}
+		end = (uint16_t)(k + RTE_MIN((uint32_t)(n - k), ENG_TX_CAP - t));
+		for (; k < end; k++) {
+			struct rte_mbuf *m = d[k].m;
+
+			if (TERN_LIKELY(udp_reply_plain(m, flags))) {
+				struct rte_ether_hdr *eh =
+					rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *, -ENG_HDRS);
+
+				udp_swap(eng, eh, (struct rte_ipv4_hdr *)(eh + 1),
+					 (struct rte_udp_hdr *)((char *)(eh + 1) +
+								sizeof(struct rte_ipv4_hdr)));
+				m->data_off -= ENG_HDRS;
+				m->data_len += ENG_HDRS;
+				m->pkt_len += ENG_HDRS;
+				eng->tx[t++] = m;
+				plain++;
+				continue;
+			}
+			eng->tx_n = (uint16_t)t;
+			rc = udp_reply(s, &d[k], flags);
+			t = eng->tx_n;
+			if (rc < 0)
+				break;
+		}
+		eng->tx_n = (uint16_t)t;
+		s->st.tx += plain;
+		if (t >= ENG_BURST)
+			eng_tx_flush(eng);
+		if (rc < 0)
+			break;
+	}
 	return k;
 }
 

@@ -709,6 +709,200 @@ static void test_socket_queue_full(void **state)
 	assert_int_equal(tern_udp_close(s), 0);
 }
 
+/*
+ * One burst with datagrams for two sockets interleaved, a bad checksum, an
+ * unbound port and a queue that fills in the middle: the fast path queues
+ * them in runs per socket, ended before each packet the slow path takes,
+ * so every socket gets its datagrams in arrival order and every counter
+ * (per socket, per engine, the drops) comes out as one at a time would.
+ */
+static void test_rx_runs_keep_order(void **state)
+{
+	/* socket, payload fill: 0 a bad IPv4 checksum, 11 an unbound port */
+	static const struct { uint16_t port; uint8_t fill; } in[] = {
+		{ 9, 1 }, { 9, 2 }, { 10, 1 }, { 9, 3 }, { 9, 0 }, { 9, 4 }, { 10, 2 },
+		{ 11, 1 }, { 10, 3 }, { 10, 4 }, { 10, 5 }, { 9, 5 },
+	};
+	struct tern_udp_sock *s9, *s10;
+	struct tern_udp_sock_stats ss;
+	struct tern_udp_dgram d[8];
+	struct tern_engine_stats st;
+	struct rte_mbuf *r[4];
+	intptr_t n;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s9), 0);
+	assert_int_equal(tern_udp_bind(F.eng, 10, &(struct tern_udp_opts){ .queue = 4 }, &s10), 0);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct rte_mbuf *m = eng_udp_frame(&F, 5000, in[i].port, 18, in[i].fill);
+
+		if (in[i].fill == 0)
+			eng_ip_of(m)->hdr_checksum ^= 0x0101;
+		eng_peer_tx(&F, m);
+	}
+	eng_pump(&F);
+	n = tern_udp_recv_burst(s9, d, 8, TERN_TOKEN_NONE);
+	assert_int_equal(n, 5);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(((const uint8_t *)d[i].data)[0], i + 1);
+		rte_pktmbuf_free(d[i].m);
+	}
+	n = tern_udp_recv_burst(s10, d, 8, TERN_TOKEN_NONE);
+	assert_int_equal(n, 4); /* the fifth found the queue full */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(((const uint8_t *)d[i].data)[0], i + 1);
+		rte_pktmbuf_free(d[i].m);
+	}
+	tern_udp_sock_stats(s9, &ss);
+	assert_int_equal(ss.rx, 5);
+	tern_udp_sock_stats(s10, &ss);
+	assert_int_equal(ss.rx, 4);
+	assert_int_equal(ss.rx_queue_full, 1);
+	st = eng_stats(&F);
+	assert_int_equal(st.udp_delivered, 9);
+	assert_int_equal(st.drops.udp_queue_full, 1);
+	assert_int_equal(st.drops.ip_cksum, 1);
+	assert_int_equal(st.drops.udp_no_port, 1);
+	assert_int_equal(eng_peer_rx(&F, r, 4), 1); /* port unreachable */
+	rte_pktmbuf_free(r[0]);
+	assert_int_equal(tern_udp_close(s9), 0);
+	assert_int_equal(tern_udp_close(s10), 0);
+	eng_assert_conserved(&F);
+}
+
+struct one_recv {
+	struct tern_udp_sock *s;
+	uint8_t got;
+	bool done;
+};
+
+static intptr_t one_recv_task(void *arg)
+{
+	struct one_recv *o = arg;
+	struct tern_udp_dgram d;
+	intptr_t rc = tern_udp_recv(o->s, &d, TERN_TOKEN_NONE);
+
+	if (rc == 0) {
+		o->got = ((const uint8_t *)d.data)[0];
+		rte_pktmbuf_free(d.m);
+	}
+	o->done = true;
+	return rc;
+}
+
+/*
+ * Three tasks each await one datagram on one socket; a burst brings two:
+ * the run wakes one waiter per datagram, as datagrams one at a time did,
+ * so two tasks end with one each (in the order they waited) and the third
+ * waits on. Waking one per run would leave the second datagram queued
+ * behind a task that never comes back for it.
+ */
+static void test_rx_run_wakes_one_per_datagram(void **state)
+{
+	struct one_recv o[3] = { 0 };
+	struct tern_udp_sock *s;
+	tern_task_t t[3];
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	for (int i = 0; i < 3; i++) {
+		o[i].s = s;
+		assert_int_equal(tern_task_spawn(one_recv_task, &o[i], &(struct tern_task_opts){
+			.sched = F.core, .name = "recv1" }, &t[i]), 0);
+	}
+	eng_pump(&F); /* all three wait */
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x61));
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x62));
+	eng_pump(&F);
+	assert_true(o[0].done && o[1].done);
+	assert_false(o[2].done);
+	assert_int_equal(o[0].got, 0x61);
+	assert_int_equal(o[1].got, 0x62);
+	assert_int_equal(o[2].got, 0);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x63));
+	eng_pump(&F);
+	assert_int_equal(o[2].got, 0x63);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(tern_task_await(t[i], TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+/*
+ * A reply burst that mixes the in-place swap with a datagram that needs
+ * fresh headers (IPv4 options) keeps the order and both kinds valid; with
+ * the TX buffer full it takes none and leaves each datagram as received,
+ * and takes all of them once there is room.
+ */
+static void test_reply_burst_mixed_and_full(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d[3];
+	struct rte_mbuf *m, *r[3], *b[32];
+	struct rte_ipv4_hdr *ip = eng_frame(&F, &m, 24 + 8 + 5, RTE_ETHER_TYPE_IPV4);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 24);
+	uint8_t before[3][HDRS];
+	uint64_t tx_full;
+	intptr_t k = 32;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_arp_add_static(F.eng, PEER_IP, peer_mac.addr_bytes), 0);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x71));
+	eng_ip_fill(ip, IPPROTO_UDP, 24 + 8 + 5);
+	ip->version_ihl = 0x46;
+	memset(ip + 1, 1, 4); /* NOPs */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = ~rte_raw_cksum(ip, 24);
+	uh->src_port = RTE_BE16(5001);
+	uh->dst_port = RTE_BE16(9);
+	uh->dgram_len = RTE_BE16(8 + 5);
+	memset(uh + 1, 0x72, 5);
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	eng_peer_tx(&F, m);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5002, 9, 18, 0x73));
+	eng_pump(&F);
+	assert_int_equal(tern_udp_recv_burst(s, d, 3, TERN_TOKEN_NONE), 3);
+	/* fill the port's ring and the TX buffer behind it */
+	for (int round = 0; round < 64 && k == 32; round++) {
+		for (int i = 0; i < 32; i++) {
+			b[i] = rte_pktmbuf_alloc(F.mp);
+			assert_non_null(b[i]);
+			assert_non_null(rte_pktmbuf_append(b[i], 8));
+		}
+		k = tern_udp_sendto_burst(s, b, 32, PEER_IP, 6000, TERN_TOKEN_NONE);
+		assert_true(k >= 0 && k <= 32);
+		rte_pktmbuf_free_bulk(b + k, 32 - (unsigned)k);
+	}
+	assert_true(k < 32);
+	tx_full = eng_stats(&F).tx_full;
+	for (int i = 0; i < 3; i++)
+		memcpy(before[i], (char *)d[i].data - HDRS, HDRS);
+	assert_int_equal(tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 0);
+	assert_int_equal(eng_stats(&F).tx_full, tx_full + 1);
+	for (int i = 0; i < 3; i++)
+		assert_memory_equal(before[i], (char *)d[i].data - HDRS, HDRS);
+	while (eng_peer_drain(&F) > 0)
+		eng_pump(&F);
+	assert_int_equal(tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 3);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, r, 3), 3);
+	for (int i = 0; i < 3; i++) {
+		ip = eng_ip_of(r[i]);
+		uh = (struct rte_udp_hdr *)(ip + 1);
+		assert_int_equal(ip->version_ihl, RTE_IPV4_VHL_DEF);
+		assert_int_equal(ip->time_to_live, 64);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		assert_int_equal(__rte_ipv4_udptcp_cksum(ip, uh), 0xffff);
+		assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 5000 + i);
+		assert_int_equal(((const uint8_t *)(uh + 1))[0], 0x71 + i);
+	}
+	rte_pktmbuf_free_bulk(r, 3);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
 /* ------------------------------------------------------------ UDP send */
 
 struct send_arg {
@@ -923,6 +1117,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reply_refused_keeps_datagram, setup, teardown),
 		cmocka_unit_test(test_sendto_took),
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_runs_keep_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_run_wakes_one_per_datagram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_burst_mixed_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sendto_resolves, setup, teardown),
