@@ -9,75 +9,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
 #include <tern/eal.h>
 
 #include "helpers.h"
+#include "../tel_client.h"
 
 #define SKIP 77
 #define WAKEUPS 2000 /* one in 64 is timed: ~31 latency samples */
 
 static struct tern_eal *eal;
-static int sock = -1;
-static char reply[16384];
-
-/* ---- the client side of the socket ---- */
-
-static int tel_connect(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	ssize_t n;
-
-	if (s < 0)
-		return -1;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dpdk_telemetry.v2",
-		 rte_eal_get_runtime_dir());
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		printf("SKIP: no telemetry socket at %s: %s\n", sun.sun_path, strerror(errno));
-		close(s);
-		return -1;
-	}
-	n = read(s, reply, sizeof(reply) - 1); /* the greeting: version, pid */
-	if (n <= 0) {
-		close(s);
-		return -1;
-	}
-	return s;
-}
+static struct tel_client tc;
 
 /* Sends @cmd and returns the JSON reply (valid until the next call). */
 static const char *ask(const char *cmd)
 {
-	ssize_t n;
-
-	assert_int_equal(write(sock, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
-	n = read(sock, reply, sizeof(reply) - 1);
-	assert_true(n > 0);
-	reply[n] = '\0';
-	return reply;
+	return tel_ask(&tc, cmd);
 }
 
-/* The unsigned number after "key": in @json; fails the test if absent. */
 static uint64_t field(const char *json, const char *key)
 {
-	char pat[64];
-	const char *p;
-	char *end;
-	uint64_t v;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	if (!p)
-		fail_msg("no field %s in %s", key, json);
-	v = strtoull(p + strlen(pat), &end, 10);
-	assert_ptr_not_equal(end, p + strlen(pat));
-	return v;
+	return (uint64_t)tel_field(json, key);
 }
 
 static int count_ints(const char *json, const char *open, int want)
@@ -141,7 +95,7 @@ static void lists_the_cores(void **state)
 
 	assert_true(id0 >= 0 && id1 >= 0 && id0 != id1);
 	assert_int_equal(count_ints(ask("/tern/cores"), "{\"/tern/cores\":[", id0), 1);
-	assert_int_equal(count_ints(reply, "{\"/tern/cores\":[", id1), 1);
+	assert_int_equal(count_ints(tc.reply, "{\"/tern/cores\":[", id1), 1);
 	/* unknown ids and junk get null, not a crash */
 	assert_string_equal(ask("/tern/sched/stats,255"), "{\"/tern/sched/stats\":null}");
 	assert_string_equal(ask("/tern/sched/stats,x1"), "{\"/tern/sched/stats\":null}");
@@ -186,22 +140,22 @@ static void matches_in_process(void **state)
 
 	snprintf(cmd, sizeof(cmd), "/tern/sched/stats,%d", tern_core_telemetry_id(s));
 	ask(cmd);
-	assert_non_null(strstr(reply, "\"name\":\"core-0\""));
+	assert_non_null(strstr(tc.reply, "\"name\":\"core-0\""));
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		assert_int_equal(field(reply, fields[i].name),
+		assert_int_equal(field(tc.reply, fields[i].name),
 				 *(const uint64_t *)((const char *)&st + fields[i].off));
 
 	snprintf(cmd, sizeof(cmd), "/tern/sched/latency,%d", tern_core_telemetry_id(s));
 	ask(cmd);
-	assert_int_equal(field(reply, "samples"), h.samples);
-	assert_int_equal(field(reply, "p50_ns"), tern_latency_quantile(&h, 0.5));
-	assert_int_equal(field(reply, "p99_ns"), tern_latency_quantile(&h, 0.99));
-	assert_int_equal(field(reply, "max_ns"), tern_latency_quantile(&h, 1.0));
+	assert_int_equal(field(tc.reply, "samples"), h.samples);
+	assert_int_equal(field(tc.reply, "p50_ns"), tern_latency_quantile(&h, 0.5));
+	assert_int_equal(field(tc.reply, "p99_ns"), tern_latency_quantile(&h, 0.99));
+	assert_int_equal(field(tc.reply, "max_ns"), tern_latency_quantile(&h, 1.0));
 	assert_true(tern_latency_quantile(&h, 0.5) > 0);
 	for (unsigned b = 0; b < TERN_LATENCY_BUCKETS; b++)
 		snprintf(buckets + strlen(buckets), sizeof(buckets) - strlen(buckets), "%s%llu",
 			 b ? "," : "", (unsigned long long)h.count[b]);
-	assert_non_null(strstr(reply, buckets));
+	assert_non_null(strstr(tc.reply, buckets));
 
 	assert_int_equal(tern_cores_stop(c, 0), 0);
 	tern_cores_destroy(c);
@@ -262,13 +216,12 @@ int main(int argc, char **argv)
 		       strerror(-rc));
 		return SKIP;
 	}
-	sock = tel_connect();
-	if (sock < 0) {
+	if (tel_open(&tc) < 0) {
 		tern_eal_destroy(eal);
 		return SKIP;
 	}
 	rc = cmocka_run_group_tests_name("sched_telemetry", tests, NULL, NULL);
-	close(sock);
+	tel_close(&tc);
 	tern_eal_destroy(eal);
 	return rc;
 }
