@@ -13,6 +13,7 @@
 
 #include "engine_internal.h"
 #include "rx_fast.h"
+#include "telemetry.h"
 
 #define MS (UINT64_C(1000000))
 
@@ -187,6 +188,7 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
 	/* One announcement per port: the siblings share the address. */
 	if (!conf->no_gratuitous_arp && eng_group_first_announce(eng))
 		eng_arp_announce(eng); /* best effort: a failure is counted */
+	eng_tel_add(eng); /* last: telemetry finds only whole engines */
 	*out = eng;
 	return 0;
 }
@@ -209,6 +211,7 @@ int tern_engine_destroy(struct tern_engine *eng)
 			 "cancel or stop them before destroy");
 		return -EBUSY;
 	}
+	eng_tel_remove(eng); /* first: waits out a reply reading eng */
 	eng_group_leave(eng);
 	tern_sched_remove_poller(eng->sched, eng->poller_id);
 	eng_udp_close_all(eng);

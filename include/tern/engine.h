@@ -238,6 +238,35 @@ int tern_engine_destroy(struct tern_engine *eng);
 void tern_engine_stats(const struct tern_engine *eng, struct tern_engine_stats *out);
 
 /**
+ * The id under which DPDK telemetry exports @p eng: every engine gets one
+ * when tern_engine_create() returns (the lowest free) and loses it when
+ * tern_engine_destroy() begins. Over the telemetry socket
+ * (dpdk_telemetry.v2 in the EAL's runtime directory; dpdk-telemetry.py):
+ *   /tern/engines                  id -> "<ip> port <p> worker <w>" of every
+ *                                  live engine, with " core <c>" when its
+ *                                  core is one of a tern_cores group
+ *                                  (tern_core_telemetry_id)
+ *   /tern/engine/stats,<id>        "ip", "port", "worker", "core" (-1: a
+ *                                  scheduler made alone), every field of
+ *                                  tern_engine_stats by name (drops by
+ *                                  theirs: "udp_cksum"), "drops_total",
+ *                                  "law_in" (rx_packets + udp_fwd_recv),
+ *                                  "law_out" (delivered + drops_total +
+ *                                  ip_frag_held) and "law_ok" (1: equal)
+ *   /tern/engine/udp_ports,<id>    the ports it has UDP sockets on, lowest
+ *                                  first (the first 512)
+ * An unknown id answers null. Replies are read while the engine runs, at
+ * no cost to its core: each counter is a value it really had, but read one
+ * after another, so a reply is taken from a read that saw the law hold
+ * (between two bursts); law_ok is 0 when none did within about 2 ms.
+ * arp_sync_dropped and udp_fwd_dropped are 0, as from tern_engine_stats().
+ * Callable from any thread; nothing is owned by the caller.
+ * @return the id (>= 0); -ENOENT: @p eng is NULL, not live, or one of more
+ *   than 256 engines live in the process (the rest are not exported).
+ */
+int tern_engine_telemetry_id(const struct tern_engine *eng);
+
+/**
  * Runs the engine's poll once (the registered poller does this every round):
  * for tests and for embedding. Returns > 0 when it did work.
  */
