@@ -148,10 +148,12 @@ static inline bool eng_rx_fast(struct tern_engine *eng, struct eng_rx_run *r, st
 	uint32_t tlen = 0; /* set when s is; GCC 12 cannot tell */
 	struct tern_udp_sock *s = eng_rx_fast_sock(eng, m, &tlen);
 
+	if (TERN_UNLIKELY(s == NULL)) {
+		eng_rx_run_end(eng, r);
+		return false;
+	}
 	if (TERN_UNLIKELY(s != r->s)) {
 		eng_rx_run_end(eng, r);
-		if (s == NULL)
-			return false;
 		*r = (struct eng_rx_run){ .s = s, .tail = s->tail,
 					  .room = s->cap - (s->tail - s->head) };
 	}

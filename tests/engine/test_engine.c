@@ -710,8 +710,8 @@ static void test_socket_queue_full(void **state)
 }
 
 /*
- * One burst with datagrams for two sockets interleaved, a bad checksum, an
- * unbound port and a queue that fills in the middle: the fast path queues
+ * One burst with datagrams for two sockets interleaved, a bad checksum and
+ * an unbound port back to back, and a queue that fills in the middle: the fast path queues
  * them in runs per socket, ended before each packet the slow path takes,
  * so every socket gets its datagrams in arrival order and every counter
  * (per socket, per engine, the drops) comes out as one at a time would.
@@ -720,8 +720,8 @@ static void test_rx_runs_keep_order(void **state)
 {
 	/* socket, payload fill: 0 a bad IPv4 checksum, 11 an unbound port */
 	static const struct { uint16_t port; uint8_t fill; } in[] = {
-		{ 9, 1 }, { 9, 2 }, { 10, 1 }, { 9, 3 }, { 9, 0 }, { 9, 4 }, { 10, 2 },
-		{ 11, 1 }, { 10, 3 }, { 10, 4 }, { 10, 5 }, { 9, 5 },
+		{ 9, 1 }, { 9, 2 }, { 10, 1 }, { 9, 3 }, { 9, 0 }, { 11, 1 }, { 9, 4 },
+		{ 10, 2 }, { 10, 3 }, { 10, 4 }, { 10, 5 }, { 9, 5 },
 	};
 	struct tern_udp_sock *s9, *s10;
 	struct tern_udp_sock_stats ss;
