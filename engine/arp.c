@@ -115,11 +115,11 @@ int eng_arp_announce(struct tern_engine *eng)
 /* A request for e unless one went out less than arp_retry_ms ago. */
 static void arp_request(struct tern_engine *eng, struct eng_arp_entry *e)
 {
-	if (e->last_req_ns != ARP_NEVER && eng->now_ns - e->last_req_ns < eng->arp_retry_ns) {
+	if (e->last_req_ns != ARP_NEVER && eng_now(eng) - e->last_req_ns < eng->arp_retry_ns) {
 		eng->st.arp_rate_limited++;
 		return;
 	}
-	e->last_req_ns = eng->now_ns;
+	e->last_req_ns = eng_now(eng);
 	if (arp_send(eng, RTE_ARP_OP_REQUEST, e->ip, NULL) == 0)
 		eng->st.arp_requests++;
 }
@@ -138,11 +138,11 @@ static void arp_start(struct tern_engine *eng, struct eng_arp_entry *e)
 	if (e->state == ARP_REACHABLE)
 		eng->st.arp_stale++;
 	e->state = ARP_INCOMPLETE;
-	e->updated_ns = eng->now_ns;
+	e->updated_ns = eng_now(eng);
 	e->npend = 0;
 	eng->arp.n_incomplete++;
 	arp_request(eng, e);
-	arp_check_at(eng, eng->now_ns + RTE_MIN(eng->arp_retry_ns, eng->arp_timeout_ns));
+	arp_check_at(eng, eng_now(eng) + RTE_MIN(eng->arp_retry_ns, eng->arp_timeout_ns));
 }
 
 /* The resolution ended with mac: queued packets leave, waiters wake. */
@@ -153,7 +153,7 @@ static void arp_resolved(struct tern_engine *eng, struct eng_arp_entry *e,
 
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = state;
-	e->updated_ns = eng->now_ns;
+	e->updated_ns = eng_now(eng);
 	if (!was_incomplete)
 		return;
 	eng->arp.n_incomplete--;
@@ -179,7 +179,7 @@ static void arp_fail(struct tern_engine *eng, struct eng_arp_entry *e)
 /* Retries and deadlines of every resolution in progress. */
 void eng_arp_poll(struct tern_engine *eng)
 {
-	uint64_t now = eng->now_ns, next = UINT64_MAX;
+	uint64_t now = eng_now(eng), next = UINT64_MAX;
 
 	for (int i = 0; i < ENG_ARP_SLOTS; i++) {
 		struct eng_arp_entry *e = &eng->arp.e[i];
@@ -252,9 +252,9 @@ static void arp_sync_learnt(struct tern_engine *eng, struct eng_arp_entry *e, bo
 {
 	if (eng->group == NULL || e->state != ARP_REACHABLE)
 		return;
-	if (!news && !(reply && eng->now_ns - e->synced_ns >= eng->arp_retry_ns / 4))
+	if (!news && !(reply && eng_now(eng) - e->synced_ns >= eng->arp_retry_ns / 4))
 		return;
-	e->synced_ns = eng->now_ns;
+	e->synced_ns = eng_now(eng);
 	eng_group_arp_news(eng, e->ip, &e->mac, true);
 }
 
@@ -429,10 +429,10 @@ void eng_arp_apply(struct tern_engine *eng, uint32_t ip, const struct rte_ether_
 		return;
 	}
 	/* Called outside the poll: its clock may be a round old. */
-	eng->now_ns = tern_sched_now(eng->sched);
+	eng->now_read = false;
 	arp_resolved(eng, e, mac, state);
 	/* It is as fresh here as where it was learnt: no need to echo it. */
-	e->synced_ns = eng->now_ns;
+	e->synced_ns = eng_now(eng);
 	eng->st.arp_sync_recv++;
 }
 

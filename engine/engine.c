@@ -61,7 +61,7 @@ int tern_engine_poll(struct tern_engine *eng)
 	int work = eng_tx_flush(eng);
 	uint16_t n;
 
-	eng->now_ns = tern_sched_now(eng->sched);
+	eng->now_read = false; /* eng_now() reads it if this poll needs it */
 	n = tern_port_rx_burst(eng->port, eng->worker, pkts, ENG_BURST);
 	eng->st.rx_packets += n;
 	for (uint16_t i = 0; i < n && i < ENG_PREFETCH; i++)
@@ -73,7 +73,7 @@ int tern_engine_poll(struct tern_engine *eng)
 			eng_eth_in(eng, pkts[i]);
 	}
 	eng_rx_run_end(eng, &run);
-	if (eng->arp.n_incomplete > 0 && eng->now_ns >= eng->arp.next_check_ns)
+	if (eng->arp.n_incomplete > 0 && eng_now(eng) >= eng->arp.next_check_ns)
 		eng_arp_poll(eng);
 	if (TERN_UNLIKELY(eng->st.ip_frag_held > 0))
 		eng_frag_poll(eng);
@@ -173,7 +173,6 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
 		eng_free(eng);
 		return rc;
 	}
-	eng->now_ns = tern_sched_now(eng->sched);
 	rc = conf->group != NULL ? eng_group_join(eng, conf->group) : 0;
 	if (rc == 0)
 		rc = tern_sched_add_poller(eng->sched, &(struct tern_poller){

@@ -296,7 +296,7 @@ void eng_group_arp_sync(struct tern_engine *eng, uint32_t ip, const struct rte_e
  */
 static bool sync_allow(struct tern_engine *eng)
 {
-	return eng_bucket_take(&eng->sync_bucket, eng->now_ns);
+	return eng_bucket_take(&eng->sync_bucket, eng_now(eng));
 }
 
 /* An entry input taught us, sent to the siblings within the rate; over

@@ -95,7 +95,7 @@ type:
 /* icmp_burst errors back to back, then icmp_rate per second. */
 static bool icmp_allow(struct tern_engine *eng)
 {
-	if (eng_bucket_take(&eng->icmp_bucket, eng->now_ns))
+	if (eng_bucket_take(&eng->icmp_bucket, eng_now(eng)))
 		return true;
 	eng->st.icmp_rate_limited++;
 	return false;

@@ -79,7 +79,7 @@ void eng_frag_fini(struct tern_engine *eng)
 /* Incomplete datagrams past their time: RFC 1122 3.3.2's timer. */
 void eng_frag_poll(struct tern_engine *eng)
 {
-	rte_ip_frag_table_del_expired_entries(eng->frag, &eng->frag_dr, eng->now_ns);
+	rte_ip_frag_table_del_expired_entries(eng->frag, &eng->frag_dr, eng_now(eng));
 	frag_reap(eng);
 }
 
@@ -130,7 +130,7 @@ struct rte_mbuf *eng_frag_in(struct tern_engine *eng, struct rte_mbuf *m)
 	struct rte_mbuf *r;
 
 	eng->st.ip_frag_held++;
-	r = rte_ipv4_frag_reassemble_packet(eng->frag, &eng->frag_dr, m, eng->now_ns, ip);
+	r = rte_ipv4_frag_reassemble_packet(eng->frag, &eng->frag_dr, m, eng_now(eng), ip);
 	frag_reap(eng);
 	if (r == NULL)
 		return NULL;

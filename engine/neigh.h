@@ -26,10 +26,10 @@ static inline bool eng_ipv4_next_hop(const struct tern_engine *eng, uint32_t dst
 /* True when e (NULL: no entry) gives a MAC to send to now: static, or
  * learnt less than arp_ttl_ms ago (an older one is resolved again, by
  * eng_arp_out_slow() or tern_arp_resolve(), before anything is sent). */
-static inline bool eng_neigh_fresh(const struct tern_engine *eng, const struct eng_arp_entry *e)
+static inline bool eng_neigh_fresh(struct tern_engine *eng, const struct eng_arp_entry *e)
 {
 	return e != NULL && (e->state == ARP_STATIC ||
-	       (e->state == ARP_REACHABLE && eng->now_ns - e->updated_ns < eng->arp_ttl_ns));
+	       (e->state == ARP_REACHABLE && eng_now(eng) - e->updated_ns < eng->arp_ttl_ns));
 }
 
 #endif
