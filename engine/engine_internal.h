@@ -85,6 +85,7 @@ struct tern_udp_sock {
 	struct tern_engine *eng;
 	struct eng_serve *serve;  /* NULL unless tern_udp_serve() was called */
 	uint16_t port;
+	bool no_tx_cksum;         /* sends carry UDP checksum 0 (udp_out.c) */
 	uint32_t mask;            /* queue capacity - 1 (power of two) */
 	uint32_t cap;             /* what the user asked for */
 	uint32_t head, tail;      /* free-running indices into q */

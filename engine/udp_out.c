@@ -6,7 +6,9 @@
  * (the route and neighbour decided once too). A datagram over the MTU,
  * or a chain of mbufs, takes the slow paths: its checksum is summed in
  * software over every segment (no NIC checksums a datagram that leaves in
- * fragments) and ipv4_frag_out.c fragments it.
+ * fragments) and ipv4_frag_out.c fragments it. A socket set to send no
+ * UDP checksum (tern_udp_sock_set_tx_cksum) puts 0 in every send's field,
+ * RFC 768's "none", on every path.
  */
 #include <string.h>
 
@@ -66,15 +68,18 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 /*
  * The checksum of a datagram that is a chain or leaves in fragments, in
  * software over every segment; the UDP header is at byte uh_off of m.
+ * none: 0 instead, a socket's "no checksum" (tern_udp_sock_set_tx_cksum).
  */
 static void udp_cksum_chain(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_udp_hdr *uh,
-			    uint32_t uh_off)
+			    uint32_t uh_off, bool none)
 {
 	uint16_t len = rte_be_to_cpu_16(uh->dgram_len);
 	uint16_t c;
 
 	m->ol_flags &= ~UDP_TX_FLAGS;
 	uh->dgram_cksum = 0;
+	if (none)
+		return;
 	c = eng_cksum(eng_sum_chain(m, uh_off, len, eng_phdr_sum(ip, IPPROTO_UDP, len)));
 	uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: 0 is "none" */
 }
@@ -160,7 +165,7 @@ static __attribute__((noinline)) int udp_reply_big(struct tern_udp_sock *s,
 		udp_rebuild_hdrs(s->eng, m, eh, ip, uh);
 		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
 		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-		udp_cksum_chain(m, ip, (struct rte_udp_hdr *)(ip + 1), sizeof(*ip));
+		udp_cksum_chain(m, ip, (struct rte_udp_hdr *)(ip + 1), sizeof(*ip), false);
 	}
 	rc = eng_ipv4_frag_tx(s->eng, m, &peer);
 	if (rc < 0) {
@@ -327,10 +332,20 @@ static int udp_build(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t dst, 
 	uh->src_port = rte_cpu_to_be_16(s->port);
 	uh->dst_port = rte_cpu_to_be_16(port);
 	uh->dgram_len = rte_cpu_to_be_16(len);
-	if (TERN_LIKELY(m->nb_segs == 1 && plen <= UDP_MAX_PAYLOAD))
-		udp_cksum(s->eng, m, ip, uh);
+	if (TERN_UNLIKELY(m->nb_segs != 1 || plen > UDP_MAX_PAYLOAD))
+		udp_cksum_chain(m, ip, uh, sizeof(*ip), s->no_tx_cksum);
+	else if (TERN_UNLIKELY(s->no_tx_cksum))
+		uh->dgram_cksum = 0; /* RFC 768: none, and no offload asked */
 	else
-		udp_cksum_chain(m, ip, uh, sizeof(*ip));
+		udp_cksum(s->eng, m, ip, uh);
+	return 0;
+}
+
+int tern_udp_sock_set_tx_cksum(struct tern_udp_sock *s, bool on)
+{
+	if (s == NULL)
+		return -EINVAL;
+	s->no_tx_cksum = !on;
 	return 0;
 }
 
@@ -367,6 +382,7 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 struct udp_tmpl {
 	uint8_t hdr[ENG_HDRS];
 	bool ip_sw, udp_sw;  /* checksums made here, not by the NIC */
+	uint16_t udp_keep;   /* 0: the socket sends no UDP checksum; else 0xffff */
 	uint32_t ip_sum;     /* the IPv4 header but total length and id, folded */
 	uint32_t udp_sum;    /* pseudo-header's addresses and protocol, folded;
 	                        plus the ports when summed here */
@@ -406,6 +422,7 @@ static void udp_tmpl_flags(struct tern_engine *eng, struct udp_tmpl *t)
 {
 	t->ip_sw = !(eng->offloads & TERN_OFFLOAD_IPV4_CKSUM_TX);
 	t->udp_sw = !(eng->offloads & TERN_OFFLOAD_UDP_CKSUM_TX);
+	t->udp_keep = 0xffff;
 	t->ol_flags = 0;
 	if (!t->ip_sw)
 		t->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
@@ -414,6 +431,19 @@ static void udp_tmpl_flags(struct tern_engine *eng, struct udp_tmpl *t)
 	t->lens = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr),
 				      t->udp_sw ? 0 : sizeof(struct rte_udp_hdr), 0, 0, 0, 0);
 	t->lens_mask = rte_mbuf_tx_offload(0x7f, 0x1ff, t->udp_sw ? 0 : 0xff, 0, 0, 0, 0);
+}
+
+/* udp_tmpl_flags() made for a socket that sends no UDP checksum: nothing
+ * summed here, nothing asked of the NIC, the field masked to 0. Apart, so
+ * that the usual template costs nothing more for it. */
+static void udp_tmpl_no_cksum(struct udp_tmpl *t)
+{
+	t->udp_sw = false;
+	t->udp_keep = 0;
+	t->ol_flags = t->ip_sw ? 0 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	t->lens = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr),
+				      0, 0, 0, 0, 0);
+	t->lens_mask = rte_mbuf_tx_offload(0x7f, 0x1ff, 0, 0, 0, 0, 0);
 }
 
 /* Makes t for s's datagrams to dst:port; false when the per-packet path
@@ -448,6 +478,8 @@ static bool udp_tmpl_make(struct tern_udp_sock *s, uint32_t dst, uint16_t port,
 	t->udp_sum = eng_fold(eng_phdr_sum(ip, IPPROTO_UDP, 0));
 	if (t->udp_sw)
 		t->udp_sum += (uint32_t)uh->src_port + uh->dst_port;
+	if (TERN_UNLIKELY(s->no_tx_cksum))
+		udp_tmpl_no_cksum(t);
 	return true;
 }
 
@@ -484,7 +516,9 @@ static inline void udp_tmpl_put(struct tern_engine *eng, const struct udp_tmpl *
 		c = eng_cksum(eng_sum(h + ENG_HDRS, plen, (uint64_t)t->udp_sum + 2u * ulen));
 		c = c == 0 ? 0xffff : c; /* RFC 768: 0 is "none" */
 	} else {
-		c = eng_fold((uint64_t)t->udp_sum + ulen); /* the NIC's pseudo-header sum */
+		/* the NIC's pseudo-header sum; masked to 0 ("none") when the
+		 * socket sends no checksum: no branch for it */
+		c = eng_fold((uint64_t)t->udp_sum + ulen) & t->udp_keep;
 	}
 	memcpy(h + TMPL_UDP + offsetof(struct rte_udp_hdr, dgram_cksum), &c, 2);
 	/* rte_pktmbuf_prepend(), its headroom checked by udp_tmpl_fits() */

@@ -377,6 +377,21 @@ int tern_udp_bind(struct tern_engine *eng, uint16_t port,
 uint16_t tern_udp_sock_port(const struct tern_udp_sock *s);
 
 /**
+ * Whether datagrams sent from @p s carry a UDP checksum: on (the default
+ * of a bound socket) or off. Off, tern_udp_sendto() and
+ * tern_udp_sendto_burst() send checksum 0, RFC 768's "no checksum" over
+ * IPv4 (Linux's SO_NO_CHECK): nothing is summed and the NIC is not asked
+ * for it, one segment or fragments alike; receivers (tern's, the
+ * kernel's) then check none. For traffic whose payload needs no end-to-end
+ * check, such as a load generator's (dpdk-testpmd's txonly frames carry
+ * 0 too). Replies (tern_udp_reply()) are not affected: an unchanged one
+ * keeps the checksum it came with, 0 included. The IPv4 header checksum
+ * is always made.
+ * @return 0; -EINVAL: @p s NULL.
+ */
+int tern_udp_sock_set_tx_cksum(struct tern_udp_sock *s, bool on);
+
+/**
  * Closes @p s: its queued datagrams are freed and datagrams arriving later
  * count as udp_no_port. NULL is ignored.
  * @return 0; -EBUSY: a task awaits a receive on it (cancel it first), or

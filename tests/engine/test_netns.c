@@ -8,7 +8,9 @@
  * and a datagram in two fragments, reassembled. The engine's own sends
  * (tern_udp_sendto, and replies rebuilt with new headers) reach a kernel
  * socket whose UDP checksum check passes, twice: with checksums computed
- * in software and with the tap's TX checksum offload.
+ * in software and with the tap's TX checksum offload; and from a socket
+ * set to send no UDP checksum, whose datagrams arrive with 0 (seen on the
+ * tap by a packet socket) and are taken all the same.
  * Bounded: each client has a deadline and a packet count.
  * Needs root; exits 77 otherwise (and skips the scapy test without scapy).
  */
@@ -312,6 +314,29 @@ static intptr_t sender_task(void *arg)
 	return rc;
 }
 
+/* The sender task from a socket on port 9 against client, with UDP
+ * checksums made (cksum) or not; the client judges what arrived. */
+static void kernel_udp_from_engine(const char *client, bool cksum)
+{
+	struct tern_udp_sock *s;
+	struct tern_engine_stats st;
+	tern_task_t t;
+
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_udp_sock_set_tx_cksum(s, cksum), 0);
+	assert_int_equal(tern_task_spawn(sender_task, s, &(struct tern_task_opts){
+		.sched = F.core, .name = "sender" }, &t), 0);
+	assert_int_equal(run_client(client, 20), 0);
+	for (int i = 0; i < 100 && !tern_future_done(tern_task_future(t)); i++)
+		tern_sched_run_once(F.core);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	tern_engine_stats(F.eng, &st);
+	assert_true(st.tx_packets >= SENDS + 1);
+	assert_int_equal(st.rx_packets, st.delivered + tern_engine_drops_total(&st));
+	assert_int_equal(tern_mbuf_pool_in_use(pool), base);
+}
+
 static void test_kernel_udp_from_engine(void **state)
 {
 	static const char client[] =
@@ -328,22 +353,48 @@ static void test_kernel_udp_from_engine(void **state)
 		"d,a=s.recvfrom(2048); ok+= d==b\"HELLO\"\n"
 		"print(\"intact\",ok,\"csum errors\",csum()-c0,file=sys.stderr)\n"
 		"sys.exit(0 if ok==" RTE_STR(SENDS) "+1 and csum()==c0 else 1)'";
-	struct tern_udp_sock *s;
-	struct tern_engine_stats st;
-	tern_task_t t;
 
-	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
-	assert_int_equal(tern_task_spawn(sender_task, s, &(struct tern_task_opts){
-		.sched = F.core, .name = "sender" }, &t), 0);
-	assert_int_equal(run_client(client, 20), 0);
-	for (int i = 0; i < 100 && !tern_future_done(tern_task_future(t)); i++)
-		tern_sched_run_once(F.core);
-	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
-	assert_int_equal(tern_udp_close(s), 0);
-	tern_engine_stats(F.eng, &st);
-	assert_true(st.tx_packets >= SENDS + 1);
-	assert_int_equal(st.rx_packets, st.delivered + tern_engine_drops_total(&st));
-	assert_int_equal(tern_mbuf_pool_in_use(pool), base);
+	kernel_udp_from_engine(client, true);
+}
+
+/*
+ * The same sends from a socket set to send no UDP checksum. A packet
+ * socket on the tap sees every frame: the SENDS datagrams from port 9
+ * carry checksum 0 (bytes 40-41 of a frame without IP options), the
+ * rebuilt reply (tern_udp_reply, not affected) one of its own; the UDP
+ * socket gets them all intact, and the kernel counts no checksum error.
+ */
+static void test_kernel_udp_no_cksum(void **state)
+{
+	static const char client[] =
+		"/usr/bin/python3 -c 'import socket,sys\n"
+		"def csum():\n"
+		"  l=[x.split() for x in open(\"/proc/net/snmp\") if x.startswith(\"Udp:\")]\n"
+		"  return int(l[1][l[0].index(\"InCsumErrors\")])\n"
+		"c0=csum()\n"
+		"r=socket.socket(socket.AF_PACKET,socket.SOCK_RAW,socket.htons(0x0800))\n"
+		"r.bind((\"" IFACE "\",0)); r.settimeout(0.5)\n"
+		"s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(2)\n"
+		"s.bind((\"" KERNEL_IP "\",0)); s.sendto(b\"hello\",(\"" ENG_IP_NS_STR "\",9))\n"
+		"ok=0\n"
+		"for i in range(" RTE_STR(SENDS) "):\n"
+		"  d,a=s.recvfrom(2048)\n"
+		"  ok+= d==bytes(ord(\"a\")+(i+k)%26 for k in range(i)) and a[1]==9\n"
+		"d,a=s.recvfrom(2048); ok+= d==b\"HELLO\"\n"
+		"zero=other=0\n"
+		"try:\n"
+		"  while True:\n"
+		"    f=r.recv(2048)\n"
+		"    if len(f)>=42 and f[14]==0x45 and f[23]==17 and f[34:36]==bytes([0,9]):\n"
+		"      if f[40:42]==bytes(2): zero+=1\n"
+		"      else: other+=1\n"
+		"except socket.timeout: pass\n"
+		"print(\"intact\",ok,\"checksum 0\",zero,\"other\",other,\"csum errors\",csum()-c0,\n"
+		"      file=sys.stderr)\n"
+		"sys.exit(0 if ok==" RTE_STR(SENDS) "+1 and zero==" RTE_STR(SENDS) " and other==1\n"
+		"         and csum()==c0 else 1)'";
+
+	kernel_udp_from_engine(client, false);
 }
 
 int main(void)
@@ -352,12 +403,14 @@ int main(void)
 		cmocka_unit_test(test_kernel_ping),
 		cmocka_unit_test(test_kernel_udp_echo),
 		cmocka_unit_test(test_kernel_udp_from_engine),
+		cmocka_unit_test(test_kernel_udp_no_cksum),
 		cmocka_unit_test(test_scapy_malformed),
 	};
 	const struct CMUnitTest offload_tests[] = {
 		cmocka_unit_test(test_kernel_ping),
 		cmocka_unit_test(test_kernel_udp_echo),
 		cmocka_unit_test(test_kernel_udp_from_engine),
+		cmocka_unit_test(test_kernel_udp_no_cksum),
 	};
 	int rc;
 

@@ -10,7 +10,9 @@
  * per-packet ones by exactly the count sent. Cases: a static neighbour, a
  * learnt one and its ageing, the gateway route, a mix of small datagrams
  * and ones over the MTU (fragmented), an unresolved neighbour (queued, and
- * awaited in a task), TX checksum offload, a full TX buffer and refusals.
+ * awaited in a task), TX checksum offload, a full TX buffer, refusals, and
+ * a socket that sends no UDP checksum (0, with and without offload; its
+ * datagrams turned around are taken by the engine's receive path).
  * Every test ends with every mbuf back (teardown) and checks the
  * conservation law when it fed the engine frames.
  *
@@ -37,6 +39,7 @@ static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
 static struct eng_fix F;
 static struct tern_udp_sock *S;
+static bool no_cksum;         /* S sends no UDP checksum: check_frame() wants 0 */
 
 static int group_setup(void **state)
 {
@@ -64,6 +67,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	no_cksum = false;
 	if (tern_udp_close(S) < 0)
 		return -1;
 	return eng_fix_teardown(&F, pool);
@@ -146,7 +150,11 @@ static void check_frame(struct rte_mbuf *f, uint32_t dst, const struct rte_ether
 	assert_int_equal(uh->dst_port, rte_cpu_to_be_16(DPORT));
 	assert_int_equal(rte_be_to_cpu_16(uh->dgram_len),
 			 rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
-	if (udp_off) {
+	if (no_cksum) {
+		/* RFC 768's "none", and nothing asked of the NIC */
+		assert_int_equal(uh->dgram_cksum, 0);
+		assert_false(f->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
+	} else if (udp_off) {
 		assert_true(f->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
 		assert_int_equal(f->l4_len, sizeof(*uh));
 		assert_int_equal(uh->dgram_cksum, rte_ipv4_phdr_cksum(ip, f->ol_flags));
@@ -306,6 +314,87 @@ static void test_offload(void **state)
 	run_both(small, NSMALL, PEER_IP, &peer_mac);
 	run_both(lens, 7, PEER_IP, &peer_mac);
 	F.eng->offloads &= ~TERN_OFFLOAD_IPV4_CKSUM_TX;
+	run_both(small, NSMALL, PEER_IP, &peer_mac);
+}
+
+/*
+ * Frame f of ours turned around as an echo would: MACs, addresses and
+ * ports swapped (neither checksum changes), back into the engine.
+ */
+static void turn_around(struct rte_mbuf *f)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(f, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = ip_of(f);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_ether_addr mac = eh->src_addr;
+	uint32_t a = ip->src_addr;
+	uint16_t p = uh->src_port;
+
+	eh->src_addr = eh->dst_addr;
+	eh->dst_addr = mac;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	uh->src_port = uh->dst_port;
+	uh->dst_port = p;
+	f->ol_flags = 0;
+	eng_peer_tx(&F, f);
+}
+
+/*
+ * A socket set to send no UDP checksum: every datagram, from the template
+ * and the per-packet path alike, carries 0 and asks the NIC for nothing
+ * (a fragmented one's first fragment too); with offload, only the IPv4
+ * header's is asked. Turned around, the small ones reach S intact, none
+ * counted as a bad checksum. Set on again, the checksums come back.
+ */
+static void test_no_cksum(void **state)
+{
+	static const uint32_t lens[] = { 0, 1, 18, 64, 1472, 3000, 33 };
+	struct rte_mbuf *f[MAXF], *m;
+	struct tern_udp_dgram d;
+	uint16_t n;
+
+	add_static(PEER_IP, &peer_mac);
+	assert_int_equal(tern_udp_sock_set_tx_cksum(NULL, false), -EINVAL);
+	assert_int_equal(tern_udp_sock_set_tx_cksum(S, false), 0);
+	no_cksum = true;
+	run_both(small, NSMALL, PEER_IP, &peer_mac);
+	run_both(lens, 7, PEER_IP, &peer_mac);
+	F.eng->offloads |= TERN_OFFLOAD_IPV4_CKSUM_TX | TERN_OFFLOAD_UDP_CKSUM_TX;
+	run_both(lens, 7, PEER_IP, &peer_mac);
+	F.eng->offloads &= ~(TERN_OFFLOAD_IPV4_CKSUM_TX | TERN_OFFLOAD_UDP_CKSUM_TX);
+
+	/* a fragmented one: the first fragment holds the UDP header */
+	assert_int_equal(tern_udp_sendto(S, payload(3000, 1), PEER_IP, DPORT,
+					 TERN_TOKEN_NONE), 0);
+	n = collect(f, MAXF);
+	assert_int_equal(n, frames_for(3000));
+	assert_true(more_frags(ip_of(f[0])));
+	assert_int_equal(((struct rte_udp_hdr *)(ip_of(f[0]) + 1))->dgram_cksum, 0);
+	rte_pktmbuf_free_bulk(f, n);
+
+	/* received: a burst of the small ones, turned around to S */
+	for (uint16_t i = 0; i < 8; i++)
+		f[i] = payload(small[i], i);
+	assert_int_equal(tern_udp_sendto_burst(S, f, 8, PEER_IP, DPORT, TERN_TOKEN_NONE), 8);
+	assert_int_equal(collect(f, MAXF), 8);
+	for (uint16_t i = 0; i < 8; i++)
+		turn_around(f[i]);
+	eng_pump(&F);
+	for (uint16_t i = 0; i < 8; i++) {
+		m = payload(small[i], i); /* the bytes sent */
+		assert_int_equal(tern_udp_recv(S, &d, TERN_TOKEN_NONE), 0);
+		assert_int_equal(d.len, small[i]);
+		assert_int_equal(d.src_port, DPORT);
+		assert_memory_equal(d.data, rte_pktmbuf_mtod(m, void *), small[i]);
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(d.m);
+	}
+	assert_int_equal(eng_stats(&F).drops.udp_cksum, 0);
+	eng_assert_conserved(&F);
+
+	assert_int_equal(tern_udp_sock_set_tx_cksum(S, true), 0);
+	no_cksum = false;
 	run_both(small, NSMALL, PEER_IP, &peer_mac);
 }
 
@@ -515,6 +604,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_cksum, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
