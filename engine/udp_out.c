@@ -382,7 +382,7 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 struct udp_tmpl {
 	uint8_t hdr[ENG_HDRS];
 	bool ip_sw, udp_sw;  /* checksums made here, not by the NIC */
-	uint16_t udp_keep;   /* 0: the socket sends no UDP checksum; else 0xffff */
+	bool udp_on;         /* false: the socket sends none (field 0) */
 	uint32_t ip_sum;     /* the IPv4 header but total length and id, folded */
 	uint32_t udp_sum;    /* pseudo-header's addresses and protocol, folded;
 	                        plus the ports when summed here */
@@ -422,7 +422,7 @@ static void udp_tmpl_flags(struct tern_engine *eng, struct udp_tmpl *t)
 {
 	t->ip_sw = !(eng->offloads & TERN_OFFLOAD_IPV4_CKSUM_TX);
 	t->udp_sw = !(eng->offloads & TERN_OFFLOAD_UDP_CKSUM_TX);
-	t->udp_keep = 0xffff;
+	t->udp_on = true;
 	t->ol_flags = 0;
 	if (!t->ip_sw)
 		t->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
@@ -434,12 +434,12 @@ static void udp_tmpl_flags(struct tern_engine *eng, struct udp_tmpl *t)
 }
 
 /* udp_tmpl_flags() made for a socket that sends no UDP checksum: nothing
- * summed here, nothing asked of the NIC, the field masked to 0. Apart, so
- * that the usual template costs nothing more for it. */
+ * summed here, nothing asked of the NIC, the field 0. Apart, so that the
+ * usual template costs one store more for it. */
 static void udp_tmpl_no_cksum(struct udp_tmpl *t)
 {
 	t->udp_sw = false;
-	t->udp_keep = 0;
+	t->udp_on = false;
 	t->ol_flags = t->ip_sw ? 0 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	t->lens = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(struct rte_ipv4_hdr),
 				      0, 0, 0, 0, 0);
@@ -508,17 +508,19 @@ static inline void udp_tmpl_put(struct tern_engine *eng, const struct udp_tmpl *
 	memcpy(h + TMPL_IP + offsetof(struct rte_ipv4_hdr, packet_id), &id, 2);
 	memcpy(h + TMPL_UDP + offsetof(struct rte_udp_hdr, dgram_len), &ulen, 2);
 	if (t->ip_sw) {
-		c = eng_cksum((uint64_t)t->ip_sum + tlen + id);
+		/* a folded sum and two words: below 2^32 */
+		c = (uint16_t)~eng_fold32(t->ip_sum + tlen + id);
 		memcpy(h + TMPL_IP + offsetof(struct rte_ipv4_hdr, hdr_checksum), &c, 2);
 	}
 	if (t->udp_sw) {
 		/* the length counts twice: pseudo-header and UDP header */
 		c = eng_cksum(eng_sum(h + ENG_HDRS, plen, (uint64_t)t->udp_sum + 2u * ulen));
 		c = c == 0 ? 0xffff : c; /* RFC 768: 0 is "none" */
+	} else if (t->udp_on) {
+		/* the NIC's pseudo-header sum; a folded sum and a word: as above */
+		c = eng_fold32(t->udp_sum + ulen);
 	} else {
-		/* the NIC's pseudo-header sum; masked to 0 ("none") when the
-		 * socket sends no checksum: no branch for it */
-		c = eng_fold((uint64_t)t->udp_sum + ulen) & t->udp_keep;
+		c = 0; /* RFC 768: none, the socket sends no checksum */
 	}
 	memcpy(h + TMPL_UDP + offsetof(struct rte_udp_hdr, dgram_cksum), &c, 2);
 	/* rte_pktmbuf_prepend(), its headroom checked by udp_tmpl_fits() */
