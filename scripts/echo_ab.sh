@@ -12,15 +12,25 @@
 # the median tern echo rate of the pairs; its p50/p90/p99/p99.9/max go in
 # the JSON under latency_at_fraction (--fraction 0 skips it).
 #
+# Frames of the same form as scripts/echo_1core.sh's: tern-gen sends with
+# --udp-cksum off by default, UDP checksum 0 (RFC 768: none) as testpmd's
+# txonly/flowgen frames carry, so neither echo server nor tern-gen sums a
+# payload; both servers send the 0 back unchanged. It also keeps the
+# generator cheaper per packet (tern-cg-gen-path-nocksum against
+# tern-cg-gen-path), which matters here: one tern-gen core drives either
+# server. --udp-cksum on makes tern-echo verify every request's checksum
+# (testpmd's 5tswap never does).
+#
 #   scripts/echo_ab.sh [--build-dir DIR] [--pairs N] [--seconds S] [--rate PPS]
-#                      [--size BYTES] [--fraction F] [--out FILE.json]
+#                      [--size BYTES] [--fraction F] [--udp-cksum off|on]
+#                      [--out FILE.json]
 #
 # Defaults: build/release, 5 pairs of 3 s at 30 Mpps offered, 64-byte frames,
-# latency at 0.5 of the capacity.
+# UDP checksum off, latency at 0.5 of the capacity.
 # Exit: 0 measured; 1 a run failed; 2 cannot run here (no testpmd, one CPU).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-builddir="$here/build/release" pairs=5 seconds=3 rate=30000000 size=64 fraction=0.5 out=
+builddir="$here/build/release" pairs=5 seconds=3 rate=30000000 size=64 fraction=0.5 out= cksum=off
 while [ $# -gt 0 ]; do
     case "$1" in
     --build-dir) builddir=$2; shift ;;
@@ -30,12 +40,14 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift ;;
     --fraction) fraction=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --udp-cksum) cksum=$2; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "echo_ab: unknown option $1" >&2; exit 1 ;;
     esac
     shift
 done
 say() { printf 'echo_ab: %s\n' "$*" >&2; }
+case "$cksum" in on|off) ;; *) say "--udp-cksum is off or on"; exit 1 ;; esac
 py=/usr/bin/python3
 testpmd=$(command -v dpdk-testpmd || true)
 [ -n "$testpmd" ] || { say "dpdk-testpmd missing (Debian package dpdk): not measured"; exit 2; }
@@ -117,7 +129,7 @@ run_one() {
     fi
     "$builddir/apps/gen/tern-gen" -l 1 --no-pci --file-prefix "$pg" -- --preset memif \
         --socket "$sock" --rate "$rate" --size "$size" --seconds "$seconds" --json \
-        --stopped-file "$stopped" "${gen_extra[@]}" >"$tmp/gen$n$side.out" 2>"$tmp/gen$n$side.err" &
+        --udp-cksum "$cksum" --stopped-file "$stopped" "${gen_extra[@]}" >"$tmp/gen$n$side.out" 2>"$tmp/gen$n$side.err" &
     gen_pid=$!
     for ((i = 0; i < (seconds + 30) * 10; i++)); do
         [ -e "$stopped" ] && break
@@ -141,7 +153,7 @@ run_one() {
     grep '"summary"' "$tmp/gen$n$side.out" >"$tmp/sum$n$side"
 }
 
-say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, $seconds s each at $rate pps offered, $size-byte frames"
+say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, $seconds s each at $rate pps offered, $size-byte frames, UDP checksum $cksum"
 : >"$tmp/runs.jsonl"
 : >"$tmp/problems"
 status=0
@@ -178,7 +190,7 @@ if [ "$lat_rate" -gt 0 ]; then
     fi
 fi
 
-"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" "$tmp/latency.json" "$fraction" "$tmp/problems" <<'PY'
+"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" "$tmp/latency.json" "$fraction" "$tmp/problems" "$cksum" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 problems = [l.strip() for l in open(sys.argv[8]) if l.strip()]
@@ -191,7 +203,7 @@ pairs = [p for p in by.values() if "A" in p and "B" in p and p["B"] > 0]
 ratios = [p["A"] / p["B"] for p in pairs]
 res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap",
        "offered_pps": int(sys.argv[3]), "seconds": int(sys.argv[4]),
-       "frame_bytes": int(sys.argv[5]), "runs": runs, "ratios": ratios,
+       "frame_bytes": int(sys.argv[5]), "udp_cksum": sys.argv[9] == "on", "runs": runs, "ratios": ratios,
        "problems": problems}
 if ratios:
     res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),

@@ -46,7 +46,7 @@ static void usage(const char *prog)
 		"  [--socket PATH] [--server] [--iface NAME] [--port-id N]\n"
 		"  [--ip A.B.C.D] [--mask A.B.C.D] [--gw A.B.C.D] [--dst A.B.C.D] [--dst-port N]\n"
 		"  [--dst-mac XX:XX:XX:XX:XX:XX] [--src-port N] [--flows N] [--rate PPS] [--poisson] [--seed N] [--size BYTES]\n"
-		"  [--burst N] [--seconds N] [--count N] [--drain-ms N] [--json|--text]\n"
+		"  [--burst N] [--seconds N] [--count N] [--drain-ms N] [--udp-cksum on|off] [--json|--text]\n"
 		"  [--stopped-file PATH] [--hold-ms N]\n"
 		"  [--replay FILE.pcap [--loops N] [--timing rate|capture] [--speed X]\n"
 		"   [--keep-dst-port] [--reply-pcap FILE.pcap]]\n", prog);
@@ -123,6 +123,18 @@ static int parse_speed(const char *s, double *out)
 	return 0;
 }
 
+/* --udp-cksum on|off: whether requests carry a UDP checksum. */
+static int parse_cksum(const char *s, bool *none)
+{
+	if (strcmp(s, "on") == 0)
+		*none = false;
+	else if (strcmp(s, "off") == 0)
+		*none = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_opt(int c, const char *arg, struct gen_opts *o, uint16_t *port_id)
 {
 	switch (c) {
@@ -157,6 +169,7 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o, uint16_t *port_
 	case 'x': return parse_speed(arg, &o->speed);
 	case 'K': o->keep_dst_port = true; return 0;
 	case 'W': o->reply_pcap = arg; return 0;
+	case 'C': return parse_cksum(arg, &o->no_udp_cksum);
 	default: return -EINVAL;
 	}
 }
@@ -177,7 +190,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o, uint16_t *port_
 		{ "dst-mac", 1, NULL, 'M' }, { "stopped-file", 1, NULL, 'F' }, { "hold-ms", 1, NULL, 'H' },
 		{ "replay", 1, NULL, 'R' }, { "loops", 1, NULL, 'L' }, { "timing", 1, NULL, 'k' },
 		{ "speed", 1, NULL, 'x' }, { "keep-dst-port", 0, NULL, 'K' },
-		{ "reply-pcap", 1, NULL, 'W' },
+		{ "reply-pcap", 1, NULL, 'W' }, { "udp-cksum", 1, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;

@@ -60,6 +60,7 @@ struct gen_opts {
 	uint32_t drain_ms, hold_ms;
 	enum gen_dist dist;
 	bool json;                   /* default: stdout is not a terminal */
+	bool no_udp_cksum;           /* --udp-cksum off: requests carry UDP checksum 0 */
 	/* --replay */
 	const char *replay, *reply_pcap;
 	uint64_t loops;
@@ -190,7 +191,8 @@ extern volatile sig_atomic_t gen_stop_requested;
 int gen_alloc(struct gen_app *a);
 /*
  * One socket per flow on a->eng, from a->o.src_port up, queueing
- * GEN_SOCK_QUEUE datagrams. 0, or tern_udp_bind()'s error (the sockets
+ * GEN_SOCK_QUEUE datagrams, sending UDP checksums unless
+ * a->o.no_udp_cksum. 0, or the error of tern_udp_bind() (the sockets
  * bound stay with the engine: tern_engine_destroy() closes them).
  */
 int gen_bind(struct gen_app *a);

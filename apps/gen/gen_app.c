@@ -39,6 +39,11 @@ int gen_bind(struct gen_app *a)
 				       &a->flows[i].sock);
 		if (rc < 0)
 			return rc;
+		/* --udp-cksum off: checksum 0 (RFC 768), nothing summed either
+		 * side; the echo sends the 0 back unchanged */
+		rc = tern_udp_sock_set_tx_cksum(a->flows[i].sock, !a->o.no_udp_cksum);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -31,17 +31,18 @@ void gen_report_start(struct gen_app *a)
 	if (o->json)
 		printf("{\"start\":{\"src\":\"%s\",\"dst\":\"%s:%u\",\"flows\":%u,\"rate_pps\":%llu,"
 		       "\"dist\":\"%s\",\"frame_bytes\":%u,\"burst\":%u,\"seconds\":%llu,"
-		       "\"count\":%llu}}\n", src, dst, o->dst_port, o->flows,
+		       "\"count\":%llu,\"udp_cksum\":%s}}\n", src, dst, o->dst_port, o->flows,
 		       (unsigned long long)o->rate, dist, gen_replaying(a) ? 0 : o->size, o->burst,
-		       (unsigned long long)o->seconds, (unsigned long long)o->count);
+		       (unsigned long long)o->seconds, (unsigned long long)o->count,
+		       o->no_udp_cksum ? "false" : "true");
 	else if (gen_replaying(a))
 		printf("gen: replaying %u datagrams of %s %llu time(s) -> %s:%u, %u flow(s), %s\n",
 		       a->rp.n, o->replay, (unsigned long long)o->loops, dst, o->dst_port, o->flows,
 		       o->timing == GEN_TIMING_CAPTURE ? "at the capture's timing" : "at --rate");
 	else
-		printf("gen: %s -> %s:%u, %u flow(s), %llu pps %s, %u-byte frames, bursts of %u\n",
+		printf("gen: %s -> %s:%u, %u flow(s), %llu pps %s, %u-byte frames, bursts of %u%s\n",
 		       src, dst, o->dst_port, o->flows, (unsigned long long)o->rate, dist,
-		       o->size, o->burst);
+		       o->size, o->burst, o->no_udp_cksum ? ", no UDP checksum" : "");
 	fflush(stdout);
 }
 

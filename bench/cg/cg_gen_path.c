@@ -13,6 +13,11 @@
  * schedule reads the TSC as tern-gen does. N is in packets, rounded up to
  * whole bursts; the EAL runs with --no-huge (valgrind cannot map hugetlbfs
  * the way DPDK wants).
+ *
+ * Built twice: tern-cg-gen-path as tern-gen runs by default (UDP checksums
+ * made on send, verified on receipt), and tern-cg-gen-path-nocksum with
+ * CG_GEN_UDP_CKSUM 0, as `tern-gen --udp-cksum off` runs in the A/B
+ * (checksum 0 both ways: RFC 768's "none").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,9 @@
 #include "gen.h"
 
 #define BURST 32
+#ifndef CG_GEN_UDP_CKSUM
+#define CG_GEN_UDP_CKSUM 1
+#endif
 #define GEN_IP 0x0a000002u
 #define PEER_IP 0x0a000001u
 
@@ -70,7 +78,8 @@ static int cg_gen_app(struct cg_gen *g)
 
 	a->o = (struct gen_opts){ .ip = GEN_IP, .dst_ip = PEER_IP, .dst_port = 7,
 				  .src_port = 9000, .flows = 1, .burst = BURST, .size = 64,
-				  .rate = 1000000000ull, .loops = 1, .speed = 1.0 };
+				  .rate = 1000000000ull, .loops = 1, .speed = 1.0,
+				  .no_udp_cksum = !CG_GEN_UDP_CKSUM };
 	rc = gen_alloc(a);
 	return rc < 0 ? rc : gen_bind(a);
 }

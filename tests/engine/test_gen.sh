@@ -2,13 +2,15 @@
 # tern-echo and tern-gen over memif, two processes, as scripts/demo.sh runs
 # them: a few seconds at a modest rate, then the ordered stop. Checks zero
 # loss, rx == tx, the summary's percentiles, both exit 0, and no socket,
-# hugepage file or runtime directory left behind.
+# hugepage file or runtime directory left behind. CKSUM (default on) is
+# tern-gen's --udp-cksum: off sends every request with UDP checksum 0,
+# which tern-echo takes and sends back as is; the start line says which.
 #
-#   tests/engine/test_gen.sh BUILD_ROOT
+#   tests/engine/test_gen.sh BUILD_ROOT [on|off]
 #
 # Exit: 0 passed; 1 failed (the reason is printed); 77 skipped (why is printed).
 set -uo pipefail
-build=${1:?usage: test_gen.sh BUILD_ROOT}
+build=${1:?usage: test_gen.sh BUILD_ROOT [on|off]} cksum=${2:-on}
 echo_bin=$build/apps/echo/tern-echo gen_bin=$build/apps/gen/tern-gen
 py=/usr/bin/python3
 skip() { echo "SKIP: $*"; exit 77; }
@@ -41,7 +43,7 @@ fi
     --preset memif --socket "$sock" --server >"$tmp/echo.log" 2>&1 &
 echo_pid=$!
 "$gen_bin" -l 1 --no-pci --file-prefix "$pg" "${mem[@]}" -- --preset memif \
-    --socket "$sock" --rate 10000 --count 20000 --seconds 5 --flows 2 --json \
+    --socket "$sock" --rate 10000 --count 20000 --seconds 5 --flows 2 --json --udp-cksum "$cksum" \
     --stopped-file "$stopped" --hold-ms 10000 >"$tmp/gen.out" 2>"$tmp/gen.err" &
 gen_pid=$!
 
@@ -71,9 +73,11 @@ if [ "$echo_rc" -ne 0 ] || [ "$gen_rc" -ne 0 ]; then
 fi
 
 # The summary: every request answered once, percentiles present and ordered.
-"$py" - "$tmp/gen.out" <<'PY' || fail "summary check (gen output above)"
+"$py" - "$tmp/gen.out" "$cksum" <<'PY' || fail "summary check (gen output above)"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+start = [l["start"] for l in lines if "start" in l]
+assert len(start) == 1 and start[0]["udp_cksum"] == (sys.argv[2] == "on"), "start line: %s" % start
 s = [l["summary"] for l in lines if "summary" in l]
 ticks = [l for l in lines if "t" in l]
 assert len(s) == 1, "one summary line"
@@ -101,4 +105,4 @@ for p in "$pe" "$pg"; do
     compgen -G "/dev/hugepages/${p}map_*" >/dev/null && fail "hugepage files of $p left behind"
     [ ! -e "/var/run/dpdk/$p" ] || fail "runtime directory /var/run/dpdk/$p left behind"
 done
-echo "PASS: 20000 requests, 20000 echoes, both sides exited 0, nothing left behind"
+echo "PASS: 20000 requests (UDP checksum $cksum), 20000 echoes, both sides exited 0, nothing left behind"
