@@ -11,7 +11,11 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
 
 #include <tern/engine.h>
 #include <tern/port.h>
@@ -155,11 +159,14 @@ struct gen_app {
 	uint16_t tx_flow, magic;
 	bool due_constant;            /* constant gaps at --rate: gen_due_constant() */
 	bool short_pad;               /* a payload's pad is one 16-byte store: gen_pad() */
+	uint64_t tx_rearm;            /* gen_mbuf_rearm() of a fresh mbuf's headroom */
+	uint16_t tx_room;             /* its tailroom: what gen_mbuf_prep() may take */
 	struct rte_mbuf *pending[GEN_BURST_MAX];
 	uint16_t pending_n, pending_flow, pending_port;
-	/* mbufs of matched replies, reset, that the next sends take before the
-	 * pool's (gen_rx.c puts, gen_tx.c takes): a reply's buffer is warm in
-	 * cache and skips a mempool put and get */
+	/* mbufs of replies that the next sends take before the pool's (gen_rx.c
+	 * puts, gen_tx.c takes): a reply's buffer is warm in cache and skips a
+	 * mempool put and get. Direct, one segment, of our pool, only ours, but
+	 * not reset: every send sets its mbuf's fields (gen_mbuf_prep) */
 	struct rte_mbuf *spare[GEN_SPARE_MAX];
 	uint16_t spare_n;
 
@@ -179,6 +186,47 @@ static inline bool gen_replaying(const struct gen_app *a)
 {
 	return a->o.replay != NULL;
 }
+
+/* The first 8 bytes gen_mbuf_prep() writes: data_off (headroom), refcnt 1,
+ * nb_segs 1, port invalid, as a reset leaves them (what DPDK's vector RX
+ * paths call the rearm data). */
+static inline uint64_t gen_mbuf_rearm(uint16_t headroom)
+{
+	return headroom | 1ull << 16 | 1ull << 32 | (uint64_t)RTE_MBUF_PORT_INVALID << 48;
+}
+
+/*
+ * An mbuf for a send, a spare (gen_rx.c) or the pool's, holding len bytes
+ * of data, as rte_pktmbuf_reset() then rte_pktmbuf_append(len) would leave
+ * it: rearm = gen_mbuf_rearm(headroom) (gen_app.tx_rearm), lengths, no
+ * offload flags or lengths, no packet type, no VLAN. next is NULL already
+ * (a spare is checked for it), refcnt 1 (ours alone: a spare is checked,
+ * a fresh one is). Neighbouring fields go in one store each, as DPDK's
+ * drivers rearm an mbuf (the layout is asserted below). len <=
+ * gen_app.tx_room. Returns the data.
+ */
+static inline void *gen_mbuf_prep(struct rte_mbuf *m, uint64_t rearm, uint16_t len)
+{
+	uint64_t type_len = (uint64_t)len << 32;        /* packet_type 0, pkt_len */
+	uint32_t data_vlan = len;                       /* data_len, vlan_tci 0 */
+
+	memcpy(&m->data_off, &rearm, sizeof(rearm));
+	m->ol_flags = 0;             /* reset keeps only EXTERNAL: ours are direct */
+	memcpy(&m->packet_type, &type_len, sizeof(type_len));
+	memcpy(&m->data_len, &data_vlan, sizeof(data_vlan));
+	m->vlan_tci_outer = 0;
+	m->tx_offload = 0;
+	return (char *)m->buf_addr + (uint16_t)rearm;
+}
+
+_Static_assert(offsetof(struct rte_mbuf, refcnt) == offsetof(struct rte_mbuf, data_off) + 2 &&
+	       offsetof(struct rte_mbuf, nb_segs) == offsetof(struct rte_mbuf, data_off) + 4 &&
+	       offsetof(struct rte_mbuf, port) == offsetof(struct rte_mbuf, data_off) + 6 &&
+	       offsetof(struct rte_mbuf, pkt_len) == offsetof(struct rte_mbuf, packet_type) + 4 &&
+	       offsetof(struct rte_mbuf, vlan_tci) == offsetof(struct rte_mbuf, data_len) + 2 &&
+	       sizeof(((struct rte_mbuf *)0)->packet_type) == 4,
+	       "gen_mbuf_prep: the mbuf fields it writes together are neighbours");
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "gen_mbuf_prep: little-endian stores");
 
 extern volatile sig_atomic_t gen_stop_requested;
 

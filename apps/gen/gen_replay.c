@@ -217,12 +217,19 @@ bool gen_replay_same_dest(const struct gen_app *a, uint64_t k0, uint64_t k)
 	       gen_replay_port(a, k0) == gen_replay_port(a, k);
 }
 
-/* Send k's payload into m (an empty pool mbuf: the payload always fits). */
+/* Send k's payload into m, a spare or the pool's (gen_mbuf_prep): at most
+ * 1472 bytes, which the engine's pool mbufs always hold. */
 void gen_replay_fill(struct gen_app *a, struct rte_mbuf *m, uint64_t k)
 {
 	const struct gen_replay_frame *f = &a->rp.f[k % a->rp.n];
-	void *p = rte_pktmbuf_append(m, f->len);
+	void *p;
 
+	if (f->len <= a->tx_room) {
+		p = gen_mbuf_prep(m, a->tx_rearm, f->len);
+	} else { /* mbufs too small for it (not the engine's pool): sent empty */
+		rte_pktmbuf_reset(m);
+		p = rte_pktmbuf_append(m, f->len);
+	}
 	if (p != NULL)
 		memcpy(p, a->rp.data + f->off, f->len);
 }

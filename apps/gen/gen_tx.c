@@ -38,25 +38,28 @@ static double gen_gap(struct gen_app *a, uint64_t k)
 }
 
 /*
- * Whether every mbuf a send takes has room for a short pad after the
- * payload. Sends take the pool's buffers, fresh or spares reset as fresh
- * (gen_rx.c), so the tailroom is the data room less the reset's headroom.
+ * The headroom and tailroom of every mbuf a send takes: the pool's
+ * buffers, fresh or spares made as fresh (gen_mbuf_prep), have the data
+ * room less the reset's headroom. Whether a payload's pad may be one
+ * short store past it follows.
  */
-static bool gen_short_pad(const struct gen_app *a)
+static void gen_tx_room(struct gen_app *a)
 {
 	uint16_t len = a->o.size - GEN_HDRS;
 	uint16_t room = rte_pktmbuf_data_room_size(tern_mbuf_pool_mempool(a->pool));
-	uint16_t tailroom = room - RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, room);
+	uint16_t headroom = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, room);
 
-	return len <= 2 * sizeof(struct gen_payload) &&
-	       tailroom >= 2 * sizeof(struct gen_payload);
+	a->tx_rearm = gen_mbuf_rearm(headroom);
+	a->tx_room = room - headroom;
+	a->short_pad = len <= 2 * sizeof(struct gen_payload) &&
+		       a->tx_room >= 2 * sizeof(struct gen_payload);
 }
 
 void gen_tx_start(struct gen_app *a)
 {
 	/* per run, not per burst: they depend on the options and the pool only */
 	a->due_constant = a->o.dist == GEN_CONSTANT && !gen_replaying(a);
-	a->short_pad = gen_short_pad(a);
+	gen_tx_room(a);
 	a->gap_tsc = (double)rte_get_tsc_hz() / (double)a->o.rate;
 	a->rng = a->o.seed ? a->o.seed : 0x9e3779b97f4a7c15ull;
 	a->start_tsc = rte_rdtsc();
@@ -105,9 +108,19 @@ static uint16_t gen_due_constant(struct gen_app *a, uint64_t now, uint64_t *tsc,
 
 	if (left < max)
 		max = (uint16_t)left;
-	while (n < max && next <= until && next < end) {
-		tsc[n++] = (uint64_t)next;
-		next += gap;
+	/* next <= until && next < end is one of the two, whichever bound is
+	 * lower; the stamp converts through int64_t, one instruction, the
+	 * same value while the TSC is below 2^63 (a century of cycles) */
+	if (end <= until) {
+		while (n < max && next < end) {
+			tsc[n++] = (uint64_t)(int64_t)next;
+			next += gap;
+		}
+	} else {
+		while (n < max && next <= until) {
+			tsc[n++] = (uint64_t)(int64_t)next;
+			next += gap;
+		}
 	}
 	a->next_tsc = next;
 	return n;
@@ -132,20 +145,50 @@ static inline void gen_pad(struct gen_payload *p, uint16_t len, bool short_pad)
 		memset(p + 1, 0, len - sizeof(*p));
 }
 
-static void gen_fill(struct gen_app *a, struct gen_flow *f, uint16_t flow,
-		     struct rte_mbuf *m, uint64_t tsc, bool short_pad)
+/*
+ * Clears the window's bits of the n (<= 64) sequence numbers from seq: the
+ * slots are reused, so a reply older than the window counts as late. They
+ * are consecutive bits, in one word or two (the window is whole words, so
+ * its wrap falls between two).
+ */
+static void gen_window_clear(uint64_t *seen, uint64_t seq, uint16_t n)
 {
-	uint16_t len = a->o.size - GEN_HDRS;
-	struct gen_payload *p = (struct gen_payload *)rte_pktmbuf_append(m, len);
-	uint64_t seq = f->next_seq++;
+	uint32_t bit = (uint32_t)(seq % GEN_WINDOW), w = bit / 64, off = bit % 64;
+	uint64_t mask = n >= 64 ? ~0ull : (1ull << n) - 1;
 
-	/* the slot is reused: a reply older than the window counts as late */
-	f->seen[(seq % GEN_WINDOW) / 64] &= ~(1ull << (seq % 64));
-	p->tsc = tsc;
-	p->seq = (uint32_t)seq;
-	p->flow = flow;
-	p->magic = a->magic;
-	gen_pad(p, len, short_pad);
+	seen[w] &= ~(mask << off);
+	if (off + n > 64)
+		seen[(w + 1) % (GEN_WINDOW / 64)] &= ~(mask >> (64 - off));
+}
+
+/*
+ * The burst's requests on flow: each mbuf made as a fresh one holding the
+ * payload (gen_mbuf_prep), stamped with its scheduled TSC and the next
+ * sequence number. Flow and magic are one store with the sequence number,
+ * what the flow's reply task compares (gen_rx.c).
+ */
+static void gen_fill_burst(struct gen_app *a, uint16_t flow, const uint64_t *tsc, uint16_t n)
+{
+	struct gen_flow *f = &a->flows[flow];
+	uint16_t len = a->o.size - GEN_HDRS;
+	uint64_t rearm = a->tx_rearm;
+	uint64_t seq = f->next_seq, id = flow | (uint64_t)a->magic << 16;
+	struct rte_mbuf **m = a->pending;
+	bool short_pad = a->short_pad; /* locals: the stores below may alias a */
+
+	_Static_assert(offsetof(struct gen_payload, magic) == offsetof(struct gen_payload, flow) + 2 &&
+		       offsetof(struct gen_payload, seq) == offsetof(struct gen_payload, flow) + 4,
+		       "flow, magic and seq: one 8-byte store");
+	gen_window_clear(f->seen, seq, n);
+	for (uint16_t i = 0; i < n; i++) {
+		struct gen_payload *p = gen_mbuf_prep(m[i], rearm, len);
+		uint64_t w = id | (uint64_t)(uint32_t)(seq + i) << 32;
+
+		p->tsc = tsc[i];
+		memcpy(&p->flow, &w, sizeof(w));
+		gen_pad(p, len, short_pad);
+	}
+	f->next_seq = seq + n;
 }
 
 /* Hands the pending burst to its flow's socket. Returns packets taken. */
@@ -191,7 +234,6 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 {
 	uint64_t tsc[GEN_BURST_MAX];
 	uint16_t flow = a->tx_flow, n;
-	struct gen_flow *f;
 	double next = a->next_tsc;
 	uint64_t rng = a->rng;
 
@@ -213,12 +255,8 @@ static uint16_t gen_make_burst(struct gen_app *a, uint64_t now)
 		for (uint16_t i = 0; i < n; i++)
 			gen_replay_fill(a, a->pending[i], a->scheduled + i);
 	} else {
-		bool short_pad = a->short_pad; /* a local: the fills' stores may alias a */
-
-		f = &a->flows[flow];
 		a->pending_port = a->o.dst_port;
-		for (uint16_t i = 0; i < n; i++)
-			gen_fill(a, f, flow, a->pending[i], tsc[i], short_pad);
+		gen_fill_burst(a, flow, tsc, n);
 		a->tx_flow = (uint16_t)((flow + 1) % a->o.flows);
 	}
 	a->scheduled += n;

@@ -36,23 +36,41 @@ static inline uint32_t hist_index(uint64_t v)
 	return shift * HIST_HALF + (uint32_t)(v >> shift);
 }
 
-/* Records v[0..n-1], the totals kept in registers for the burst. The
- * buckets in use are found from min and max (hist_index is monotonic), so
- * recording keeps no range of its own. h: hist_reset() first. */
-static inline void hist_record_burst(struct hist *h, const uint64_t *v, uint32_t n)
-{
-	uint64_t sum = h->sum, min = h->min, max = h->max;
+/*
+ * Recording a burst of values: the totals (count, sum, min, max) kept in
+ * registers from hist_burst_begin() to hist_burst_end(), a bucket
+ * incremented per value. The buckets in use are found from min and max
+ * (hist_index is monotonic), so recording keeps no range of its own.
+ * Nothing else may record into h between begin and end.
+ */
+struct hist_burst {
+	uint64_t count, sum, min, max;
+};
 
-	for (uint32_t i = 0; i < n; i++) {
-		h->bucket[hist_index(v[i])]++;
-		sum += v[i];
-		min = v[i] < min ? v[i] : min;
-		max = v[i] > max ? v[i] : max;
-	}
-	h->count += n;
-	h->sum = sum;
-	h->min = min;
-	h->max = max;
+/* h: hist_reset() first. */
+static inline void hist_burst_begin(const struct hist *h, struct hist_burst *b)
+{
+	b->count = h->count;
+	b->sum = h->sum;
+	b->min = h->min;
+	b->max = h->max;
+}
+
+static inline void hist_burst_add(struct hist *h, struct hist_burst *b, uint64_t v)
+{
+	h->bucket[hist_index(v)]++;
+	b->count++;
+	b->sum += v;
+	b->min = v < b->min ? v : b->min;
+	b->max = v > b->max ? v : b->max;
+}
+
+static inline void hist_burst_end(struct hist *h, const struct hist_burst *b)
+{
+	h->count = b->count;
+	h->sum = b->sum;
+	h->min = b->min;
+	h->max = b->max;
 }
 
 /* The smallest value recorded; 0 when empty. */
