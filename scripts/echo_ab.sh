@@ -21,9 +21,22 @@
 # server. --udp-cksum on makes tern-echo verify every request's checksum
 # (testpmd's 5tswap never does).
 #
+# --driver flowgen drives both servers with `dpdk-testpmd
+# --forward-mode=flowgen` (one flow, UDP checksum 0) instead of tern-gen:
+# the cheapest generator DPDK ships, it offers more than tern-gen's one
+# core can (on this VM tern-gen still backs off before either server does,
+# so the default A/B says that tern-echo keeps up, not how far it goes).
+# flowgen's frames go to 00:01:02:03:04:01, 10.253.0.0:1001 (its built-in
+# addresses), which tern-echo is given. The figure is the Rx-pps flowgen
+# reports over the seconds after the first (its echoes), and the share of
+# its sends the server's full ring refused (tx_refused_pct: above zero on
+# both sides, each server was offered more than it took). testpmd runs
+# interactive on a FIFO for memif's ordered stop: forwarding stopped
+# before the server leaves, the port closed after. No latency figure.
+#
 #   scripts/echo_ab.sh [--build-dir DIR] [--pairs N] [--seconds S] [--rate PPS]
 #                      [--size BYTES] [--fraction F] [--udp-cksum off|on]
-#                      [--out FILE.json]
+#                      [--driver gen|flowgen] [--out FILE.json]
 #
 # Defaults: build/release, 5 pairs of 3 s at 30 Mpps offered, 64-byte frames,
 # UDP checksum off, latency at 0.5 of the capacity.
@@ -31,6 +44,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builddir="$here/build/release" pairs=5 seconds=3 rate=30000000 size=64 fraction=0.5 out= cksum=off
+driver=gen
 while [ $# -gt 0 ]; do
     case "$1" in
     --build-dir) builddir=$2; shift ;;
@@ -41,13 +55,15 @@ while [ $# -gt 0 ]; do
     --fraction) fraction=$2; shift ;;
     --out) out=$2; shift ;;
     --udp-cksum) cksum=$2; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --driver) driver=$2; shift ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "echo_ab: unknown option $1" >&2; exit 1 ;;
     esac
     shift
 done
 say() { printf 'echo_ab: %s\n' "$*" >&2; }
 case "$cksum" in on|off) ;; *) say "--udp-cksum is off or on"; exit 1 ;; esac
+case "$driver" in gen) ;; flowgen) fraction=0 ;; *) say "--driver is gen or flowgen"; exit 1 ;; esac
 py=/usr/bin/python3
 testpmd=$(command -v dpdk-testpmd || true)
 [ -n "$testpmd" ] || { say "dpdk-testpmd missing (Debian package dpdk): not measured"; exit 2; }
@@ -153,20 +169,101 @@ run_one() {
     grep '"summary"' "$tmp/gen$n$side.out" >"$tmp/sum$n$side"
 }
 
-say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, $seconds s each at $rate pps offered, $size-byte frames, UDP checksum $cksum"
+# One run driven by testpmd flowgen (--driver flowgen): side A or B; a
+# summary line {"summary": {"rx_pps", "tx_pps", "tx_refused_pct"}} into
+# $tmp/sum$n$side.
+run_flowgen() {
+    local side=$1 n=$2 sock=$tmp/m$2$1.sock log=$tmp/srv$2$1.log dlog=$tmp/drv$2$1.log
+    local ps=tern_ab_${side}_$$_$n pg=tern_ab_drv_$$_$n fifo=$tmp/drv$2$1.in src=0 drc=0 mark i
+    prefixes+=("$ps" "$pg")
+    if [ "$side" = A ]; then
+        "$builddir/apps/echo/tern-echo" -l 0 --no-pci --file-prefix "$ps" -- \
+            --preset memif --socket "$sock" --server --ip 10.253.0.0 --mask 255.255.0.0 \
+            --port 1001 --mac 00:01:02:03:04:01 >"$log" 2>&1 &
+        server_pid=$!
+        # it waits for its peer before it serves: ready once it listens
+        mark=
+        for ((i = 0; i < 100; i++)); do
+            [ -S "$sock" ] && break
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    else
+        "$testpmd" -l 0,1 --main-lcore 1 --no-pci --file-prefix "$ps" --huge-unlink \
+            --vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" -- \
+            --forward-mode=5tswap --stats-period 1 --nb-cores 1 \
+            --total-num-mbufs 16384 >"$log" 2>&1 &
+        server_pid=$!
+        mark='start packet forwarding'
+    fi
+    if { [ -n "$mark" ] && ! wait_ready "$log" "$mark"; } || ! kill -0 "$server_pid" 2>/dev/null; then
+        say "run $n$side: server not ready"
+        tail -n 5 "$log" >&2
+        kill -KILL "$server_pid" 2>/dev/null
+        wait "$server_pid" 2>/dev/null
+        server_pid=
+        return 1
+    fi
+    mkfifo "$fifo"
+    "$testpmd" -l 1,0 --main-lcore 0 --no-pci --file-prefix "$pg" --huge-unlink \
+        --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" -- -i \
+        --forward-mode=flowgen --flowgen-flows=1 --txpkts $((size - 4)) --nb-cores 1 \
+        --total-num-mbufs 16384 <"$fifo" >"$dlog" 2>&1 &
+    gen_pid=$!
+    exec 7>"$fifo"
+    # the first second is warm-up: the second show's Rx-pps covers the
+    # seconds after it (testpmd rates since the last show)
+    { echo start; sleep 1; echo "show port stats all"; sleep "$seconds"; echo "show port stats all"
+      echo stop; sleep 0.5; } >&7
+    kill -TERM "$server_pid" 2>/dev/null
+    reap "$server_pid" 15 || src=$?
+    server_pid=
+    echo quit >&7
+    exec 7>&-
+    reap "$gen_pid" 15 || drc=$?
+    gen_pid=
+    if [ "$src" -ne 0 ] || [ "$drc" -ne 0 ]; then
+        say "run $n$side: server exited $src, flowgen $drc"
+        tail -n 3 "$log" "$dlog" >&2
+        return 1
+    fi
+    "$py" - "$dlog" "$tmp/sum$n$side" <<'PY'
+import re, sys
+t = open(sys.argv[1], errors="replace").read()
+rx = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", t)]
+tx = [int(v) for v in re.findall(r"Tx-pps:\s+(\d+)", t)]
+m = re.search(r"TX-dropped:\s+(\d+)\s+TX-total:\s+(\d+)", t)
+if len(rx) < 2 or not m or int(m.group(2)) == 0:
+    sys.exit("no rates or forward stats in flowgen's log")
+refused = 100.0 * int(m.group(1)) / int(m.group(2))
+open(sys.argv[2], "w").write('{"summary":{"rx_pps":%d,"tx_pps":%d,"tx_refused_pct":%.3f}}\n'
+                             % (rx[1], tx[1], refused))
+PY
+}
+
+if [ "$driver" = flowgen ]; then
+    say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, driven by testpmd flowgen (as fast as it goes), $seconds s each, $size-byte frames"
+else
+    say "$pairs pairs, A = tern-echo, B = testpmd 5tswap, driven by tern-gen, $seconds s each at $rate pps offered, $size-byte frames, UDP checksum $cksum"
+fi
 : >"$tmp/runs.jsonl"
 : >"$tmp/problems"
 status=0
 for ((n = 1; n <= pairs; n++)); do
     for side in A B; do
-        if ! run_one "$side" "$n" "$rate"; then
-            echo "run $n$side failed (server or tern-gen exited non-zero): left out" >>"$tmp/problems"
+        if [ "$driver" = flowgen ]; then
+            run_flowgen "$side" "$n"
+        else
+            run_one "$side" "$n" "$rate"
+        fi
+        if [ $? -ne 0 ]; then
+            echo "run $n$side failed (server or $driver exited non-zero): left out" >>"$tmp/problems"
             status=1
             continue
         fi
         line=$(cat "$tmp/sum$n$side")
         printf '{"pair":%d,"side":"%s","at":%s,%s\n' "$n" "$side" "$(date +%s)" "${line#\{}" >>"$tmp/runs.jsonl"
-        say "pair $n $side: $(printf '%s' "$line" | "$py" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print("%.2f Mpps echoed (sent %.2f), p50 %.1f us" % (s["rx_pps"]/1e6, s["tx_pps"]/1e6, s["latency_ns"]["p50"]/1e3))')"
+        say "pair $n $side: $(printf '%s' "$line" | "$py" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print("%.2f Mpps echoed (sent %.2f), " % (s["rx_pps"]/1e6, s["tx_pps"]/1e6) + ("p50 %.1f us" % (s["latency_ns"]["p50"]/1e3) if "latency_ns" in s else "%.2f%% of the sends refused" % s["tx_refused_pct"]))')"
     done
 done
 
@@ -190,7 +287,7 @@ if [ "$lat_rate" -gt 0 ]; then
     fi
 fi
 
-"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" "$tmp/latency.json" "$fraction" "$tmp/problems" "$cksum" <<'PY'
+"$py" - "$tmp/runs.jsonl" "${out:-/dev/null}" "$rate" "$seconds" "$size" "$tmp/latency.json" "$fraction" "$tmp/problems" "$cksum" "$driver" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 problems = [l.strip() for l in open(sys.argv[8]) if l.strip()]
@@ -201,7 +298,7 @@ for r in runs:
 # this machine, and would tilt the medians and the phase
 pairs = [p for p in by.values() if "A" in p and "B" in p and p["B"] > 0]
 ratios = [p["A"] / p["B"] for p in pairs]
-res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap",
+res = {"job": "udp_echo_memif_ab", "a": "tern-echo", "b": "dpdk-testpmd 5tswap", "driver": sys.argv[10],
        "offered_pps": int(sys.argv[3]), "seconds": int(sys.argv[4]),
        "frame_bytes": int(sys.argv[5]), "udp_cksum": sys.argv[9] == "on", "runs": runs, "ratios": ratios,
        "problems": problems}
