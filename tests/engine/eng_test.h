@@ -284,6 +284,27 @@ static inline struct rte_ipv4_hdr *eng_ip_of(struct rte_mbuf *m)
 	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 }
 
+/* Frame m turned into its echo, as tern-echo or testpmd's 5tswap would:
+ * MACs, addresses and ports swapped (neither checksum changes), its
+ * offload flags cleared for the way back. */
+static inline void eng_turn_around(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = eng_ip_of(m);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_ether_addr mac = eh->src_addr;
+	uint32_t addr = ip->src_addr;
+	uint16_t port = uh->src_port;
+
+	eh->src_addr = eh->dst_addr;
+	eh->dst_addr = mac;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = addr;
+	uh->src_port = uh->dst_port;
+	uh->dst_port = port;
+	m->ol_flags = 0;
+}
+
 /* The engine's counters now (a copy). */
 static inline struct tern_engine_stats eng_stats(struct eng_fix *f)
 {

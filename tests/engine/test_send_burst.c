@@ -317,26 +317,10 @@ static void test_offload(void **state)
 	run_both(small, NSMALL, PEER_IP, &peer_mac);
 }
 
-/*
- * Frame f of ours turned around as an echo would: MACs, addresses and
- * ports swapped (neither checksum changes), back into the engine.
- */
+/* Frame f of ours turned around as an echo would, back into the engine. */
 static void turn_around(struct rte_mbuf *f)
 {
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(f, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = ip_of(f);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	struct rte_ether_addr mac = eh->src_addr;
-	uint32_t a = ip->src_addr;
-	uint16_t p = uh->src_port;
-
-	eh->src_addr = eh->dst_addr;
-	eh->dst_addr = mac;
-	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = a;
-	uh->src_port = uh->dst_port;
-	uh->dst_port = p;
-	f->ol_flags = 0;
+	eng_turn_around(f);
 	eng_peer_tx(&F, f);
 }
 

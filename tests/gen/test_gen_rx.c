@@ -124,25 +124,6 @@ static struct gen_payload *payload_of(struct rte_mbuf *m)
 	return rte_pktmbuf_mtod_offset(m, struct gen_payload *, HDRS);
 }
 
-/* A request turned into its echo, as tern-echo or 5tswap would. */
-static void turn_around(struct rte_mbuf *m)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = eng_ip_of(m);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-	struct rte_ether_addr mac = eh->src_addr;
-	uint32_t addr = ip->src_addr;
-	uint16_t port = uh->src_port;
-
-	eh->src_addr = eh->dst_addr;
-	eh->dst_addr = mac;
-	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = addr;
-	uh->src_port = uh->dst_port;
-	uh->dst_port = port;
-	m->ol_flags = 0;
-}
-
 /*
  * Sixteen requests on two flows (bursts of 8, flows taking turns), then
  * replies of every class built from them; the counters and the histogram
@@ -178,7 +159,7 @@ static void test_reply_classes(void **state)
 		assert_int_equal(p->seq, i % 8);
 		assert_true(p->tsc >= A->start_tsc && p->tsc <= rte_rdtsc());
 		assert_true(i % 8 == 0 || p->tsc >= payload_of(f[i - 1])->tsc);
-		turn_around(f[i]);
+		eng_turn_around(f[i]);
 	}
 
 	/* flow 0: seq 0-6 plain, a duplicate of seq 0, seq 7 with a wrong magic */
@@ -257,7 +238,7 @@ static void test_window_wrap(void **state)
 		tern_sched_run_once(F.core);
 		n = tern_port_rx_burst(F.peer, 0, f, 64);
 		for (uint16_t i = 0; i < n; i++)
-			turn_around(f[i]);
+			eng_turn_around(f[i]);
 		k = tern_port_tx_burst(F.peer, 0, f, n);
 		assert_int_equal(k, n);
 	}
