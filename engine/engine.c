@@ -37,9 +37,9 @@ int eng_tx_flush(struct tern_engine *eng)
  * holds a batch already (the ring refused some). */
 int eng_tx_slow(struct tern_engine *eng, struct rte_mbuf *m)
 {
-	if (TERN_UNLIKELY(eng->tx_n == ENG_TX_CAP)) {
+	if (TERN_UNLIKELY(eng->tx_n >= ENG_TX_CAP)) {
 		eng_tx_flush(eng);
-		if (eng->tx_n == ENG_TX_CAP) {
+		if (eng->tx_n >= ENG_TX_CAP) {
 			eng->st.tx_full++;
 			return -ENOBUFS;
 		}

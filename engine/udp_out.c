@@ -257,16 +257,21 @@ static inline bool udp_reply_plain(const struct rte_mbuf *m, unsigned flags)
  * plain ones (the echo's) are swapped and stored in the buffer with its
  * fill count, the socket's counter and the flush decided once a chunk
  * (chains of read-modify-writes through memory otherwise, one a packet);
- * any other goes through udp_reply() itself. The buffer flushes at the
+ * any other goes through udp_reply() itself and ends the chunk (a
+ * fragmented one takes a slot per fragment: the next chunk is sized for
+ * what is left). The buffer flushes at the
  * end of a chunk that filled a batch, so bursts leave whole, at least
  * ENG_BURST at a time.
  */
 uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
 			      uint16_t n, unsigned flags)
 {
-	struct tern_engine *eng = s->eng;
+	struct tern_engine *eng;
 	uint16_t k = 0;
 
+	if (n == 0)
+		return 0;
+	eng = s->eng;
 	while (k < n) {
 		uint32_t t = eng->tx_n, plain = 0;
 		uint16_t end;
@@ -301,8 +306,10 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 			eng->tx_n = (uint16_t)t;
 			rc = udp_reply(s, &d[k], flags);
 			t = eng->tx_n;
-			if (rc < 0)
-				break;
+			/* the chunk ends here: a reply over the MTU took a slot
+			 * per fragment, so the next one is sized anew */
+			k += rc == 0;
+			break;
 		}
 		eng->tx_n = (uint16_t)t;
 		s->st.tx += plain;

@@ -8,6 +8,7 @@
  */
 #include "eng_test.h"
 #include "../../engine/cksum.h"
+#include "../../engine/engine_internal.h" /* the TX buffer's bound */
 
 static struct tern_eal *eal;
 static struct tern_mbuf_pool *pool;
@@ -850,7 +851,7 @@ static void test_reply_burst_mixed_and_full(void **state)
 	struct rte_mbuf *m, *r[3];
 	struct rte_ipv4_hdr *ip = eng_frame(&F, &m, 24 + 8 + 5, RTE_ETHER_TYPE_IPV4);
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 24);
-	uint8_t before[3][HDRS];
+	uint8_t before[3][HDRS + 4]; /* the IPv4 options datagram's are 46 bytes */
 	uint64_t tx_full;
 
 	(void)state;
@@ -875,11 +876,11 @@ static void test_reply_burst_mixed_and_full(void **state)
 	fill_tx(s);
 	tx_full = eng_stats(&F).tx_full;
 	for (int i = 0; i < 3; i++)
-		memcpy(before[i], (char *)d[i].data - HDRS, HDRS);
+		memcpy(before[i], (char *)d[i].data - HDRS - 4, HDRS + 4);
 	assert_int_equal(tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 0);
 	assert_int_equal(eng_stats(&F).tx_full, tx_full + 1);
 	for (int i = 0; i < 3; i++)
-		assert_memory_equal(before[i], (char *)d[i].data - HDRS, HDRS);
+		assert_memory_equal(before[i], (char *)d[i].data - HDRS - 4, HDRS + 4);
 	while (eng_peer_drain(&F) > 0)
 		eng_pump(&F);
 	assert_int_equal(tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 3);
@@ -896,6 +897,57 @@ static void test_reply_burst_mixed_and_full(void **state)
 		assert_int_equal(((const uint8_t *)(uh + 1))[0], 0x71 + i);
 	}
 	rte_pktmbuf_free_bulk(r, 3);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+/*
+ * A reply burst whose first datagram leaves in fragments, with the TX
+ * buffer full and 20 slots free in the port's ring: the fragments take a
+ * slot each, and the plain replies after them only what is left, the
+ * buffer never past its bound (r6: they were stored past the engine's
+ * allocation, ASan's heap-buffer-overflow). A partial take, the rest as
+ * received, tx_full counted once.
+ */
+static void test_reply_burst_fragments_then_plain(void **state)
+{
+	struct tern_udp_sock *s;
+	struct tern_udp_dgram d[32];
+	struct rte_mbuf *r[20];
+	uint64_t tx_full;
+	uint16_t k;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_arp_add_static(F.eng, PEER_IP, peer_mac.addr_bytes), 0);
+	for (int i = 0; i < 32; i++)
+		eng_peer_tx(&F, eng_udp_frame(&F, 5000 + i, 9, 18, (uint8_t)i));
+	eng_pump(&F);
+	assert_int_equal(tern_udp_recv_burst(s, d, 32, TERN_TOKEN_NONE), 32);
+	for (int i = 0; i < 13; i++) { /* 18 + 13 x 1400 bytes: 13 fragments */
+		struct rte_mbuf *x = rte_pktmbuf_alloc(F.mp);
+
+		assert_non_null(x);
+		assert_non_null(rte_pktmbuf_append(x, 1400));
+		memset(rte_pktmbuf_mtod(x, void *), 0x55, 1400);
+		assert_int_equal(rte_pktmbuf_chain(d[0].m, x), 0);
+	}
+	fill_tx(s);
+	assert_int_equal(F.eng->tx_n, ENG_TX_CAP);
+	assert_int_equal(eng_peer_rx(&F, r, 20), 20);
+	rte_pktmbuf_free_bulk(r, 20);
+	tx_full = eng_stats(&F).tx_full;
+	k = tern_udp_reply_burst(s, d, 32, TERN_UDP_REPLY_UNCHANGED);
+	assert_true(k >= 1 && k < 32);
+	assert_true(F.eng->tx_n <= ENG_TX_CAP);
+	assert_int_equal(eng_stats(&F).tx_full, tx_full + 1);
+	for (uint16_t i = k; i < 32; i++) {
+		assert_int_equal(rte_pktmbuf_pkt_len(d[i].m), 18);
+		assert_int_equal(((const uint8_t *)d[i].data)[0], i);
+		rte_pktmbuf_free(d[i].m);
+	}
+	while (eng_peer_drain(&F) > 0)
+		eng_pump(&F);
 	assert_int_equal(tern_udp_close(s), 0);
 	eng_assert_conserved(&F);
 }
@@ -1117,6 +1169,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_runs_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_run_wakes_one_per_datagram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_mixed_and_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_burst_fragments_then_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sendto_resolves, setup, teardown),
