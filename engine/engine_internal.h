@@ -282,7 +282,9 @@ void eng_udp_close_all(struct tern_engine *eng);
 void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d);
 
 /* udp_serve.c: a handler task per datagram. */
-void eng_serve_kick(struct eng_serve *sv);
+/* Starts handlers for what s queued; once stopped, wakes up to @p arrived
+ * of s's receivers instead. */
+void eng_serve_kick(struct eng_serve *sv, uint32_t arrived);
 bool eng_serve_active(const struct tern_udp_sock *s); /* accepting new datagrams */
 uint32_t eng_serve_running(const struct tern_udp_sock *s);
 void eng_serve_free(struct tern_udp_sock *s);

@@ -41,7 +41,8 @@ _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "the fast path's words are r
 /*
  * Queues m, a datagram of one segment whose @p hdrs bytes of headers were
  * checked (its l2, l3 and l4 lengths set), on s, which has room; wakes s's
- * oldest waiter, or starts a handler when s is served. The data moves to
+ * oldest waiter, or starts a handler when s is served (once serving
+ * stopped, eng_serve_kick wakes the waiter). The data moves to
  * the payload: rte_pktmbuf_adj() without its checks.
  */
 static inline void eng_udp_enqueue(struct tern_engine *eng, struct tern_udp_sock *s,
@@ -55,7 +56,7 @@ static inline void eng_udp_enqueue(struct tern_engine *eng, struct tern_udp_sock
 	eng->st.delivered++;
 	eng->st.udp_delivered++;
 	if (s->serve != NULL)
-		eng_serve_kick(s->serve);
+		eng_serve_kick(s->serve, 1);
 	else if (s->waiters.n > 0)
 		eng_wake_one(&s->waiters, 0);
 }
@@ -131,7 +132,7 @@ static inline void eng_rx_run_end(struct tern_engine *eng, struct eng_rx_run *r)
 	eng->st.delivered += r->n;
 	eng->st.udp_delivered += r->n;
 	if (s->serve != NULL)
-		eng_serve_kick(s->serve);
+		eng_serve_kick(s->serve, r->n);
 	else
 		for (uint32_t k = r->n; k > 0 && s->waiters.n > 0; k--)
 			eng_wake_one(&s->waiters, 0);

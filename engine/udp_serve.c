@@ -68,23 +68,30 @@ static intptr_t serve_task(void *arg)
 	sv->running--;
 	if (sv->running == 0 && sv->drain.n > 0)
 		eng_wake_all(&sv->drain, 0);
-	eng_serve_kick(sv);
+	eng_serve_kick(sv, 0);
 	return r; /* detached: a failure goes to the unobserved-failure policy */
 }
 
 /*
  * A datagram leaves the queue only once its task exists: a refused spawn
  * (no stack could be mapped) leaves it queued for the next kick, which
- * the next arrival or the next handler to finish makes.
+ * the next arrival or the next handler to finish makes. Once serving
+ * stopped, what arrives is for tern_udp_recv(): the @p arrived datagrams
+ * wake as many of the socket's waiters.
  */
-void eng_serve_kick(struct eng_serve *sv)
+void eng_serve_kick(struct eng_serve *sv, uint32_t arrived)
 {
 	struct tern_udp_sock *s = sv->sock;
 	struct tern_task_opts o = { .name = sv->name, .stack_size = sv->stack_size,
 				    .sched = s->eng->sched,
 				    .flags = TERN_TASK_DEFER | TERN_TASK_DETACHED };
 
-	while (!sv->stopping && sv->free != NULL && s->head != s->tail) {
+	if (sv->stopping) {
+		for (; arrived > 0 && s->waiters.n > 0; arrived--)
+			eng_wake_one(&s->waiters, 0);
+		return;
+	}
+	while (sv->free != NULL && s->head != s->tail) {
 		struct serve_slot *sl = sv->free;
 
 		eng_udp_dgram(s->q[s->head & s->mask], &sl->d);
@@ -140,7 +147,7 @@ int tern_udp_serve(struct tern_udp_sock *s, tern_udp_handler_fn fn, void *arg,
 	}
 	eng_serve_free(s); /* a stopped serve whose handlers all ended */
 	s->serve = sv;
-	eng_serve_kick(sv);
+	eng_serve_kick(sv, 0);
 	return 0;
 }
 

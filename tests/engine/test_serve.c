@@ -227,6 +227,45 @@ static void test_serve_stop_awaits_handlers(void **state)
 	eng_assert_conserved(&F);
 }
 
+static intptr_t recv_one(void *arg)
+{
+	struct tern_udp_sock *s = arg;
+	struct tern_udp_dgram d;
+	intptr_t rc = tern_udp_recv(s, &d, TERN_TOKEN_NONE);
+
+	if (rc == 0) {
+		rc = ((const uint8_t *)d.data)[0];
+		rte_pktmbuf_free(d.m);
+	}
+	return rc;
+}
+
+/*
+ * Once serving stopped, what arrives is for tern_udp_recv() (engine.h): a
+ * task awaiting a receive is woken by the next datagram. Arrivals used to
+ * kick the stopped serve instead, and the task slept until its token
+ * fired (r6's finding; it predates the RX runs, which copied it).
+ */
+static void test_recv_after_serve_stop(void **state)
+{
+	struct tern_udp_sock *s;
+	tern_task_t t;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL, NULL), 0);
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_task_spawn(recv_one, s, &(struct tern_task_opts){
+		.sched = F.core, .name = "recv1" }, &t), 0);
+	eng_pump(&F); /* it waits */
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x61));
+	eng_pump(&F);
+	assert_int_equal(sock_stats(s).waiters, 0);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0x61);
+	assert_int_equal(sock_stats(s).served, 0);
+	assert_int_equal(tern_udp_close(s), 0);
+}
+
 static void test_serve_bad_arguments(void **state)
 {
 	struct tern_udp_sock *s;
@@ -250,6 +289,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_serve_failure_is_unobserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_stop_awaits_handlers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_after_serve_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_bad_arguments, setup, teardown),
 	};
 
