@@ -188,6 +188,7 @@ run_flowgen() {
             kill -0 "$server_pid" 2>/dev/null || break
             sleep 0.1
         done
+        [ -S "$sock" ] || kill -KILL "$server_pid" 2>/dev/null   # not ready: below
     else
         "$testpmd" -l 0,1 --main-lcore 1 --no-pci --file-prefix "$ps" --huge-unlink \
             --vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" -- \
@@ -205,6 +206,9 @@ run_flowgen() {
         return 1
     fi
     mkfifo "$fifo"
+    # a driver that died early must fail this run, not end the script:
+    # writes to its FIFO then fail instead of raising SIGPIPE
+    trap '' PIPE
     "$testpmd" -l 1,0 --main-lcore 0 --no-pci --file-prefix "$pg" --huge-unlink \
         --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" -- -i \
         --forward-mode=flowgen --flowgen-flows=1 --txpkts $((size - 4)) --nb-cores 1 \
