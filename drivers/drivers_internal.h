@@ -123,6 +123,9 @@ void tern__pool_put(struct tern_mbuf_pool *pool);
 int tern__port_setup(struct tern_port *p, const struct tern_port_conf *conf);
 struct tern_port *tern__port_alloc(const struct tern_port_conf *conf);
 void tern__port_free(struct tern_port *p);
+/* intr_drain.c: returns once the EAL interrupt thread has finished the
+ * callback it was running (at most 1 s); memif's stop waits for it. */
+void tern__intr_thread_drain(void);
 
 /* RSS (drivers/rss.c). */
 void tern__rss_init(struct tern_port *p);

@@ -451,6 +451,10 @@ int tern_port_stop(struct tern_port *p)
 
 	if (!p->started)
 		return 0;
+	/* a disconnect the peer started may still be freeing the shared
+	 * regions on the interrupt thread: let it finish (intr_drain.c) */
+	if (p->preset == TERN_PORT_MEMIF)
+		tern__intr_thread_drain();
 	rc = rte_eth_dev_stop(p->port_id);
 	p->started = false;
 	/* Packets parked for other workers would leak past the stop. */

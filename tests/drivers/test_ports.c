@@ -4,7 +4,14 @@
  * redistribution, offload and stats reporting, bad input. Every test ends
  * with the pool's mbufs in use back at the baseline.
  */
+/* the test's own interrupt callback: rte_intr_instance_alloc() and its
+ * setters are experimental in 22.11, as in drivers/intr_drain.c */
+#define ALLOW_EXPERIMENTAL_API
+
+#include <sys/eventfd.h>
+
 #include <pcap/pcap.h>
+#include <rte_interrupts.h>
 
 #include "drv_test.h"
 #include "drivers_internal.h"
@@ -613,6 +620,57 @@ static void test_numa_alloc(void **state)
 	tern_numa_free(p, 4096);
 }
 
+struct slow_cb {
+	int fd;
+	bool started, finished;
+};
+
+/* A callback that keeps the interrupt thread for 50 ms, as memif's
+ * disconnect does while it frees the regions. */
+static void slow_cb(void *arg)
+{
+	struct slow_cb *c = arg;
+	struct timespec t = { 0, 50 * 1000 * 1000 };
+	uint64_t v;
+
+	if (read(c->fd, &v, sizeof(v)) < 0) {
+		/* the flags are what the test reads */
+	}
+	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
+	nanosleep(&t, NULL);
+	__atomic_store_n(&c->finished, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * memif's stop waits for the interrupt thread (drivers/intr_drain.c): with
+ * a callback of 50 ms running there, tern__intr_thread_drain() returns only
+ * once it finished, whatever the timing; and on an idle thread at once.
+ */
+static void test_intr_thread_drain(void **state)
+{
+	struct slow_cb c = { .fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) };
+	struct rte_intr_handle *h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	struct timespec ms = { 0, 1000 * 1000 };
+	uint64_t one = 1;
+
+	(void)state;
+	assert_true(c.fd >= 0);
+	assert_non_null(h);
+	assert_int_equal(rte_intr_fd_set(h, c.fd), 0);
+	assert_int_equal(rte_intr_type_set(h, RTE_INTR_HANDLE_EXT), 0);
+	assert_int_equal(rte_intr_callback_register(h, slow_cb, &c), 0);
+	tern__intr_thread_drain(); /* idle thread */
+	assert_int_equal(write(c.fd, &one, sizeof(one)), sizeof(one));
+	for (int i = 0; i < 5000 && !__atomic_load_n(&c.started, __ATOMIC_ACQUIRE); i++)
+		nanosleep(&ms, NULL);
+	assert_true(__atomic_load_n(&c.started, __ATOMIC_ACQUIRE));
+	tern__intr_thread_drain();
+	assert_true(__atomic_load_n(&c.finished, __ATOMIC_ACQUIRE));
+	assert_true(rte_intr_callback_unregister_sync(h, slow_cb, &c) >= 0);
+	rte_intr_instance_free(h);
+	close(c.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +692,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pool_sizing_and_busy, baseline),
 		cmocka_unit_test_teardown(test_pool_jumbo, baseline),
 		cmocka_unit_test_teardown(test_numa_alloc, baseline),
+		cmocka_unit_test(test_intr_thread_drain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
