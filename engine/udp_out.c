@@ -65,6 +65,21 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 	uh->dst_port = p;
 }
 
+/* The reply to a plain received datagram (20-byte headers at fixed offsets
+ * before the payload, headroom checked by the caller): headers swapped in
+ * place, the data back at the Ethernet header (rte_pktmbuf_prepend()
+ * without its check). */
+static inline void udp_swap_prepend(struct tern_engine *eng, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *, -ENG_HDRS);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+
+	udp_swap(eng, eh, ip, (struct rte_udp_hdr *)(ip + 1));
+	m->data_off -= ENG_HDRS;
+	m->data_len += ENG_HDRS;
+	m->pkt_len += ENG_HDRS;
+}
+
 /*
  * The checksum of a datagram that is a chain or leaves in fragments, in
  * software over every segment; the UDP header is at byte uh_off of m.
@@ -214,14 +229,7 @@ static inline int udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram
 	data = rte_pktmbuf_mtod(m, char *);
 	if (TERN_LIKELY((flags & TERN_UDP_REPLY_UNCHANGED) &&
 			(m->tx_offload & ENG_LENS_MASK) == ENG_UDP_LENS)) {
-		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)(data - ENG_HDRS);
-
-		udp_swap(s->eng, eh, (struct rte_ipv4_hdr *)(eh + 1),
-			 (struct rte_udp_hdr *)(data - sizeof(struct rte_udp_hdr)));
-		/* rte_pktmbuf_prepend(), its headroom check made above */
-		m->data_off -= ENG_HDRS;
-		m->data_len += ENG_HDRS;
-		m->pkt_len += ENG_HDRS;
+		udp_swap_prepend(s->eng, m);
 	} else {
 		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(data - sizeof(*uh));
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((char *)uh - m->l3_len);
@@ -290,15 +298,7 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 			struct rte_mbuf *m = d[k].m;
 
 			if (TERN_LIKELY(udp_reply_plain(m, flags))) {
-				struct rte_ether_hdr *eh =
-					rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *, -ENG_HDRS);
-
-				udp_swap(eng, eh, (struct rte_ipv4_hdr *)(eh + 1),
-					 (struct rte_udp_hdr *)((char *)(eh + 1) +
-								sizeof(struct rte_ipv4_hdr)));
-				m->data_off -= ENG_HDRS;
-				m->data_len += ENG_HDRS;
-				m->pkt_len += ENG_HDRS;
+				udp_swap_prepend(eng, m);
 				eng->tx[t++] = m;
 				plain++;
 				continue;
