@@ -186,7 +186,13 @@ static int inject(struct loop_app *a, struct loop_side *s, const struct loop_sid
 					rte_pktmbuf_free_bulk(m, n);
 					return -ENOBUFS;
 				}
-			k = tern_port_tx_burst(s->port, 0, m, n);
+			/* memif: a server sends only into buffers its client
+			 * has posted, at its first receive: until that poll
+			 * ran, the burst is refused whole (5 s at most) */
+			for (int ms = 0; (k = tern_port_tx_burst(s->port, 0, m, n)) == 0 &&
+					 ms < 5000; ms++)
+				if (tern_sleep(1000000, TERN_TOKEN_NONE) < 0)
+					break;
 		}
 		if (k < n)
 			rte_pktmbuf_free_bulk(m + (k > 0 ? k : 0), n - (k > 0 ? (uint16_t)k : 0));
