@@ -31,6 +31,7 @@
 #define ENG_ARP_PENDING 4     /* packets kept per unresolved destination */
 #define ENG_SOCK_QUEUE_MAX (1u << 20)
 #define ENG_HDRS (RTE_ETHER_HDR_LEN + 20 + 8) /* Ethernet + IPv4 + UDP */
+#define ENG_TTL 64            /* the TTL of everything the engine sends */
 
 /* ------------------------------------------------------------ waitlists */
 

@@ -46,7 +46,7 @@ static void icmp_echo_reply(struct tern_engine *eng, struct rte_mbuf *m,
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = src;
 	/* TTL and protocol, type and code: one word each */
-	eng_set_byte_adjust(&ip->time_to_live, 64, &ip->hdr_checksum);
+	eng_set_byte_adjust(&ip->time_to_live, ENG_TTL, &ip->hdr_checksum);
 	eng_set_byte_adjust(&ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY, &ic->icmp_cksum);
 	rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);

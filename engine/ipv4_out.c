@@ -21,7 +21,7 @@ void eng_ipv4_hdr(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_h
 	ip->total_length = rte_cpu_to_be_16(total_len);
 	ip->packet_id = rte_cpu_to_be_16(eng->ip_id++);
 	ip->fragment_offset = 0;
-	ip->time_to_live = 64;
+	ip->time_to_live = ENG_TTL;
 	ip->next_proto_id = proto;
 	ip->src_addr = rte_cpu_to_be_32(src);
 	ip->dst_addr = rte_cpu_to_be_32(dst);

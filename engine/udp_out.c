@@ -59,8 +59,10 @@ static void udp_swap(struct tern_engine *eng, struct rte_ether_hdr *eh,
 	rte_ether_addr_copy(&eng->mac, &eh->src_addr);
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
-	/* TTL and protocol: one word */
-	eng_set_byte_adjust(&ip->time_to_live, 64, &ip->hdr_checksum);
+	/* TTL and protocol: one word; most peers send 64 already (Linux,
+	 * and every echo of ours), which leaves the checksum as it is */
+	if (ip->time_to_live != ENG_TTL)
+		eng_set_byte_adjust(&ip->time_to_live, ENG_TTL, &ip->hdr_checksum);
 	uh->src_port = uh->dst_port;
 	uh->dst_port = p;
 }
@@ -474,7 +476,7 @@ static bool udp_tmpl_make(struct tern_udp_sock *s, uint32_t dst, uint16_t port,
 	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	memset(ip, 0, sizeof(*ip) + sizeof(*uh));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->time_to_live = 64;
+	ip->time_to_live = ENG_TTL;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = rte_cpu_to_be_32(eng->ip);
 	ip->dst_addr = rte_cpu_to_be_32(dst);
