@@ -113,6 +113,9 @@ static inline struct tern_udp_sock *eng_rx_fast_sock(const struct tern_engine *e
  */
 struct eng_rx_run {
 	struct tern_udp_sock *s;  /* NULL: no run */
+	struct rte_mbuf **q;      /* s's queue and its mask, in registers:
+				   * the stores to each mbuf may alias *s */
+	uint32_t mask;
 	uint32_t tail;            /* s's tail with the run queued */
 	uint32_t room;            /* what s's queue still takes */
 	uint32_t n;               /* datagrams in the run */
@@ -155,7 +158,7 @@ static inline bool eng_rx_fast(struct tern_engine *eng, struct eng_rx_run *r, st
 	}
 	if (TERN_UNLIKELY(s != r->s)) {
 		eng_rx_run_end(eng, r);
-		*r = (struct eng_rx_run){ .s = s, .tail = s->tail,
+		*r = (struct eng_rx_run){ .s = s, .q = s->q, .mask = s->mask, .tail = s->tail,
 					  .room = s->cap - (s->tail - s->head) };
 	}
 	if (TERN_UNLIKELY(r->room == 0)) {
@@ -168,7 +171,7 @@ static inline bool eng_rx_fast(struct tern_engine *eng, struct eng_rx_run *r, st
 	m->data_len = (uint16_t)(tlen + RTE_ETHER_HDR_LEN - ENG_HDRS);
 	m->pkt_len = tlen + RTE_ETHER_HDR_LEN - ENG_HDRS;
 	m->tx_offload = (m->tx_offload & ~ENG_LENS_MASK) | ENG_UDP_LENS;
-	s->q[r->tail++ & s->mask] = m;
+	r->q[r->tail++ & r->mask] = m;
 	r->room--;
 	r->n++;
 	return true;
