@@ -10,6 +10,7 @@
 #ifndef TERN_ENGINE_INTERNAL_H
 #define TERN_ENGINE_INTERNAL_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -17,6 +18,7 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #include <tern/engine.h>
 #include <tern/future.h>
@@ -43,6 +45,11 @@
 struct eng_waiter {
 	struct eng_waiter *next, *prev;
 	tern_promise_t p;
+	/* A receiver's own array (tern_udp_recv_burst), or NULL: the RX fast
+	 * path fills up to cap datagrams into it and wakes it with how many,
+	 * instead of queueing them for it to take (rx_fast.h). */
+	struct tern_udp_dgram *out;
+	uint16_t cap;
 };
 
 struct eng_waitlist {
@@ -53,7 +60,13 @@ struct eng_waitlist {
 void eng_waitlist_init(struct eng_waitlist *wl);
 /* Awaits a wake-up: the waker's value (0 or -errno), or the token's error. */
 intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok);
+/* eng_wait() of a receiver that offers its array out[cap] for the RX path
+ * to fill: then the waker's value is how many it filled (> 0). */
+intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16_t cap,
+		     tern_token_t tok);
 void eng_wake_one(struct eng_waitlist *wl, intptr_t v);
+/* Wakes w, a waiter linked on wl, with v. */
+void eng_wake_waiter(struct eng_waitlist *wl, struct eng_waiter *w, intptr_t v);
 void eng_wake_all(struct eng_waitlist *wl, intptr_t v);
 
 /* ------------------------------------------------------------------ ARP */
@@ -94,6 +107,37 @@ struct tern_udp_sock {
 	struct eng_waitlist waiters;
 	struct tern_udp_sock_stats st;
 };
+
+/*
+ * Describes a received datagram of len payload bytes at data, its IPv4
+ * header at ip (the UDP header just before data). Ports and addresses are
+ * adjacent in the headers and in d: one load and one byte swap for each
+ * pair.
+ */
+static inline void eng_dgram_fill(struct tern_udp_dgram *d, struct rte_mbuf *m, char *data,
+				  const char *ip, uint16_t len)
+{
+	uint32_t ports;
+	uint64_t addrs, w;
+
+	memcpy(&ports, data - sizeof(struct rte_udp_hdr) + offsetof(struct rte_udp_hdr, src_port), 4);
+	memcpy(&addrs, ip + offsetof(struct rte_ipv4_hdr, src_addr), 8);
+	ports = rte_be_to_cpu_32(ports);   /* source << 16 | destination */
+	ports = ports >> 16 | ports << 16; /* each port in host order, in place */
+	addrs = rte_be_to_cpu_64(addrs);   /* source << 32 | destination */
+	d->m = m;
+	d->data = data;
+	/* len, src_port, dst_port and src_ip, dst_ip: two stores */
+	w = len | (uint64_t)ports << 16;
+	memcpy(&d->len, &w, 8);
+	w = addrs >> 32 | addrs << 32;
+	memcpy(&d->src_ip, &w, 8);
+}
+_Static_assert(offsetof(struct tern_udp_dgram, src_port) == offsetof(struct tern_udp_dgram, len) + 2 &&
+	       offsetof(struct tern_udp_dgram, dst_port) == offsetof(struct tern_udp_dgram, len) + 4 &&
+	       offsetof(struct tern_udp_dgram, src_ip) == offsetof(struct tern_udp_dgram, len) + 8 &&
+	       offsetof(struct tern_udp_dgram, dst_ip) == offsetof(struct tern_udp_dgram, src_ip) + 4,
+	       "eng_dgram_fill stores len..dst_port and both addresses as two words");
 
 /* ---------------------------------------------------------- the group */
 

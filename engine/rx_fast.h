@@ -104,74 +104,115 @@ static inline struct tern_udp_sock *eng_rx_fast_sock(const struct tern_engine *e
 
 /*
  * A run of consecutive fast-path datagrams of one burst for one socket
- * (the usual burst is one run): queued in s's ring as they come, while
- * the socket's tail, its counters, the engine's and the wake-ups are
- * written once, when the run ends. Per packet that saves four
- * read-modify-writes through memory, each a chain from one packet to the
- * next, and two loads. A run ends before any packet that takes the slow
- * path, so the queue's order and udp_in.c's view of it stay exact.
+ * (the usual burst is one run). When the socket's queue is empty and a
+ * task awaits it in tern_udp_recv_burst(), the run fills that task's own
+ * array (its waiter's out[]) while the headers are in cache, and wakes it
+ * once with how many: the datagrams never pass through the queue, and the
+ * task does not read each mbuf and its headers again to describe it.
+ * Otherwise they are queued in s's ring as they come. Either way the
+ * socket's tail, its counters, the engine's and the wake-ups are written
+ * once, when the run ends: per packet that saves read-modify-writes
+ * through memory, each a chain from one packet to the next. A run ends
+ * before any packet that takes the slow path, and a waiter is filled only
+ * while the queue is empty, so the order of arrival is the order in which
+ * the socket's receivers see the datagrams.
  */
 struct eng_rx_run {
 	struct tern_udp_sock *s;  /* NULL: no run */
+	struct eng_waiter *w;     /* the receiver filled, or NULL: queued */
+	struct tern_udp_dgram *d; /* w's array */
 	struct rte_mbuf **q;      /* s's queue and its mask, in registers:
 				   * the stores to each mbuf may alias *s */
 	uint32_t mask;
 	uint32_t tail;            /* s's tail with the run queued */
-	uint32_t room;            /* what s's queue still takes */
+	uint32_t room;            /* what w's array or s's queue still takes */
 	uint32_t n;               /* datagrams in the run */
 };
 
-/* Ends run r (if any): publishes the tail, counts, and wakes as many of
- * s's waiters as datagrams came (one each, as one at a time would), or
- * starts the handlers when s is served. */
+/* Begins a run for s: into its oldest receiver's array when its queue is
+ * empty and that receiver offered one, else into the queue. */
+static inline void eng_rx_run_begin(struct eng_rx_run *r, struct tern_udp_sock *s)
+{
+	struct eng_waiter *w = s->waiters.head.next;
+
+	r->s = s;
+	r->n = 0;
+	if (w != &s->waiters.head && w->out != NULL && s->head == s->tail) {
+		r->w = w;
+		r->d = w->out;
+		r->room = w->cap;
+		return;
+	}
+	r->w = NULL;
+	r->q = s->q;
+	r->mask = s->mask;
+	r->tail = s->tail;
+	r->room = s->cap - (s->tail - s->head);
+}
+
+/* Ends run r (if any): counts; wakes the receiver it filled with how many,
+ * or publishes the tail and wakes as many of s's waiters as datagrams came
+ * (one each, as one at a time would), or starts the handlers when s is
+ * served. */
 static inline void eng_rx_run_end(struct tern_engine *eng, struct eng_rx_run *r)
 {
 	struct tern_udp_sock *s = r->s;
 
 	if (s == NULL)
 		return;
-	s->tail = r->tail;
+	r->s = NULL;
+	if (r->n == 0)
+		return; /* begun on a full queue: nothing came */
 	s->st.rx += r->n;
 	eng->st.delivered += r->n;
 	eng->st.udp_delivered += r->n;
+	if (r->w != NULL) {
+		eng_wake_waiter(&s->waiters, r->w, r->n);
+		return;
+	}
+	s->tail = r->tail;
 	if (s->serve != NULL)
 		eng_serve_kick(s->serve, r->n);
 	else
 		for (uint32_t k = r->n; k > 0 && s->waiters.n > 0; k--)
 			eng_wake_one(&s->waiters, 0);
-	r->s = NULL;
 }
 
 /*
- * Delivers m when it is the common case above and returns true, queued in
- * run r (begun or ended as the socket changes); else ends r and returns
- * false with m untouched, for the slow path.
+ * Delivers m when it is the common case above and returns true, in run r
+ * (begun or ended as the socket changes, or as a receiver's array fills);
+ * else ends r and returns false with m untouched, for the slow path.
  */
 static inline bool eng_rx_fast(struct tern_engine *eng, struct eng_rx_run *r, struct rte_mbuf *m)
 {
 	uint32_t tlen = 0; /* set when s is; GCC 12 cannot tell */
 	struct tern_udp_sock *s = eng_rx_fast_sock(eng, m, &tlen);
+	char *frame;
 
 	if (TERN_UNLIKELY(s == NULL)) {
 		eng_rx_run_end(eng, r);
 		return false;
 	}
-	if (TERN_UNLIKELY(s != r->s)) {
+	if (TERN_UNLIKELY(s != r->s || r->room == 0)) {
 		eng_rx_run_end(eng, r);
-		*r = (struct eng_rx_run){ .s = s, .q = s->q, .mask = s->mask, .tail = s->tail,
-					  .room = s->cap - (s->tail - s->head) };
-	}
-	if (TERN_UNLIKELY(r->room == 0)) {
-		eng_rx_run_end(eng, r); /* udp_in.c counts it udp_queue_full */
-		return false;
+		eng_rx_run_begin(r, s);
+		if (r->room == 0) {
+			eng_rx_run_end(eng, r); /* udp_in.c counts it udp_queue_full */
+			return false;
+		}
 	}
 	/* Ethernet pads short frames: the datagram ends at total length. The
 	 * data moves to the payload: rte_pktmbuf_adj() without its checks. */
+	frame = rte_pktmbuf_mtod(m, char *);
 	m->data_off += ENG_HDRS;
 	m->data_len = (uint16_t)(tlen + RTE_ETHER_HDR_LEN - ENG_HDRS);
 	m->pkt_len = tlen + RTE_ETHER_HDR_LEN - ENG_HDRS;
 	m->tx_offload = (m->tx_offload & ~ENG_LENS_MASK) | ENG_UDP_LENS;
-	r->q[r->tail++ & r->mask] = m;
+	if (r->w != NULL)
+		eng_dgram_fill(&r->d[r->n], m, frame + ENG_HDRS, frame + RTE_ETHER_HDR_LEN,
+			       (uint16_t)(tlen + RTE_ETHER_HDR_LEN - ENG_HDRS));
+	else
+		r->q[r->tail++ & r->mask] = m;
 	r->room--;
 	r->n++;
 	return true;

@@ -123,28 +123,13 @@ void eng_udp_close_all(struct tern_engine *eng)
 			udp_free(eng->socks[p]);
 }
 
-/* Describes a queued datagram: its headers sit just before the payload.
- * Ports and addresses are adjacent in the headers and in d: one load and
- * one byte swap for each pair. */
+/* Describes a queued datagram: its headers sit just before the payload. */
 static inline void udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
 {
 	char *data = rte_pktmbuf_mtod(m, char *);
-	const char *uh = data - sizeof(struct rte_udp_hdr);
-	const char *ip = uh - m->l3_len;
-	uint32_t ports;
-	uint64_t addrs;
 
-	memcpy(&ports, uh + offsetof(struct rte_udp_hdr, src_port), 4);
-	memcpy(&addrs, ip + offsetof(struct rte_ipv4_hdr, src_addr), 8);
-	ports = rte_be_to_cpu_32(ports);   /* source << 16 | destination */
-	addrs = rte_be_to_cpu_64(addrs);   /* source << 32 | destination */
-	d->m = m;
-	d->data = data;
-	d->len = rte_pktmbuf_data_len(m);
-	d->src_port = (uint16_t)(ports >> 16);
-	d->dst_port = (uint16_t)ports;
-	d->src_ip = (uint32_t)(addrs >> 32);
-	d->dst_ip = (uint32_t)addrs;
+	eng_dgram_fill(d, m, data, data - sizeof(struct rte_udp_hdr) - m->l3_len,
+		       rte_pktmbuf_data_len(m));
 }
 
 void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
@@ -163,11 +148,14 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 		return -EINVAL;
 	if (eng_serve_active(s))
 		return -EBUSY;
-	/* Another task may take what woke us before we run: wait again. */
+	/* With the queue empty, the RX path fills out[] itself and wakes us
+	 * with how many (rx_fast.h); a wake-up of 0 means "look in the
+	 * queue", where another task may take what woke us before we run:
+	 * then we wait again. */
 	while (s->head == s->tail) {
-		intptr_t v = eng_wait(&s->waiters, tok);
+		intptr_t v = eng_wait_rx(&s->waiters, out, n, tok);
 
-		if (v < 0)
+		if (v != 0)
 			return v;
 	}
 	/* The queue in locals: stores to out[] may alias *s for the compiler. */

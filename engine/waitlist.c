@@ -35,12 +35,13 @@ static void wl_unlink(struct eng_waitlist *wl, struct eng_waiter *w)
  * A wait the token ended is still linked: unlink it, then complete and drop
  * its promise so the record goes back to the pool at once. A wait that was
  * woken (unlinked by the waker) returns the waker's value even if the token
- * fired afterwards: the wake-up carried something (a datagram in the queue,
- * a resolved address) that must not be lost.
+ * fired afterwards: the wake-up carried something (a datagram in the queue
+ * or in out[], a resolved address) that must not be lost.
  */
-intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok)
+intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16_t cap,
+		     tern_token_t tok)
 {
-	struct eng_waiter w;
+	struct eng_waiter w = { .out = out, .cap = cap };
 	tern_future_t f;
 	intptr_t v;
 	int rc;
@@ -64,14 +65,23 @@ intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok)
 	return v;
 }
 
+intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok)
+{
+	return eng_wait_rx(wl, NULL, 0, tok);
+}
+
+void eng_wake_waiter(struct eng_waitlist *wl, struct eng_waiter *w, intptr_t v)
+{
+	wl_unlink(wl, w);
+	tern_promise_complete(w->p, v);
+}
+
 void eng_wake_one(struct eng_waitlist *wl, intptr_t v)
 {
 	struct eng_waiter *w = wl->head.next;
 
-	if (w == &wl->head)
-		return;
-	wl_unlink(wl, w);
-	tern_promise_complete(w->p, v);
+	if (w != &wl->head)
+		eng_wake_waiter(wl, w, v);
 }
 
 void eng_wake_all(struct eng_waitlist *wl, intptr_t v)

@@ -232,6 +232,30 @@ static inline struct rte_mbuf *eng_udp_frame(struct eng_fix *f, uint16_t sport,
 	return m;
 }
 
+/* eng_udp_frame() with 4 bytes of IPv4 options (NOP NOP NOP EOL): a
+ * valid datagram that the RX fast path leaves to the slow one. */
+static inline struct rte_mbuf *eng_udp_frame_opts(struct eng_fix *f, uint16_t sport,
+						  uint16_t dport, uint16_t len, uint8_t fill)
+{
+	static const uint8_t nops[4] = { 1, 1, 1, 0 };
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip = eng_frame(f, &m, 24 + 8 + len, RTE_ETHER_TYPE_IPV4);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 24);
+
+	eng_ip_fill(ip, IPPROTO_UDP, 24 + 8 + len);
+	ip->version_ihl = 0x46;
+	memcpy(ip + 1, nops, 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = ~rte_raw_cksum(ip, 24);
+	uh->src_port = rte_cpu_to_be_16(sport);
+	uh->dst_port = rte_cpu_to_be_16(dport);
+	uh->dgram_len = rte_cpu_to_be_16(8 + len);
+	memset(uh + 1, fill, len);
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	return m;
+}
+
 /*
  * An ARP frame from the peer side, from @p sha (the frame's source and the
  * sender's MAC) and @p sip, for @p tip, to the engine's MAC or broadcast;

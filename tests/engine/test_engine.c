@@ -258,26 +258,14 @@ static void test_udp_options_and_padding(void **state)
 	struct tern_udp_sock *s;
 	struct tern_udp_dgram d[2];
 	struct rte_mbuf *m, *r;
-	struct rte_ipv4_hdr *ip = eng_frame(&F, &m, 24 + 8 + 5, RTE_ETHER_TYPE_IPV4);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 24);
-	static const uint8_t nops[4] = { 1, 1, 1, 0 }; /* NOP NOP NOP EOL */
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
 	struct tern_engine_stats st;
 	uint8_t *pad;
 
 	(void)state;
 	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
-	eng_ip_fill(ip, IPPROTO_UDP, 24 + 8 + 5);
-	ip->version_ihl = 0x46;
-	memcpy(ip + 1, nops, 4);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = ~rte_raw_cksum(ip, 24);
-	uh->src_port = RTE_BE16(5000);
-	uh->dst_port = RTE_BE16(9);
-	uh->dgram_len = RTE_BE16(8 + 5);
-	memset(uh + 1, 0x44, 5);
-	uh->dgram_cksum = 0;
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
-	eng_peer_tx(&F, m);
+	eng_peer_tx(&F, eng_udp_frame_opts(&F, 5000, 9, 5, 0x44));
 	m = eng_udp_frame(&F, 5001, 9, 3, 0x33);
 	pad = (uint8_t *)rte_pktmbuf_append(m, 12);
 	assert_non_null(pad);
@@ -838,6 +826,214 @@ static void test_rx_run_wakes_one_per_datagram(void **state)
 	eng_assert_conserved(&F);
 }
 
+struct burst_recv {
+	struct tern_udp_sock *s;
+	tern_token_t tok;
+	uint16_t cap;
+	intptr_t rc;              /* what tern_udp_recv_burst returned */
+	struct tern_udp_dgram d[8];
+	bool done;
+};
+
+static intptr_t burst_recv_task(void *arg)
+{
+	struct burst_recv *b = arg;
+
+	b->rc = tern_udp_recv_burst(b->s, b->d, b->cap, b->tok);
+	b->done = true;
+	return 0;
+}
+
+static void spawn_burst_recv(struct burst_recv *b, tern_task_t *t)
+{
+	assert_int_equal(tern_task_spawn(burst_recv_task, b, &(struct tern_task_opts){
+		.sched = F.core, .name = "recvb" }, t), 0);
+}
+
+/* Checks that d[0..n) carry fills first, first + 1, ... from sport to port
+ * 9 with len bytes each, described as the queue would describe them, and
+ * frees them. */
+static void check_dgrams(const struct tern_udp_dgram *d, intptr_t n, uint8_t first,
+			 uint16_t sport, uint16_t len)
+{
+	for (intptr_t i = 0; i < n; i++) {
+		assert_int_equal(((const uint8_t *)d[i].data)[0], first + i);
+		assert_ptr_equal(d[i].data, rte_pktmbuf_mtod(d[i].m, void *));
+		assert_int_equal(d[i].len, len);
+		assert_int_equal(rte_pktmbuf_pkt_len(d[i].m), len);
+		assert_int_equal(d[i].src_port, sport);
+		assert_int_equal(d[i].dst_port, 9);
+		assert_int_equal(d[i].src_ip, PEER_IP);
+		assert_int_equal(d[i].dst_ip, ENG_IP);
+		rte_pktmbuf_free(d[i].m);
+	}
+}
+
+/*
+ * Receivers awaiting a burst get the datagrams straight into their own
+ * arrays while the queue is empty: the first its four, the second its
+ * four, in the order they waited and the datagrams came; the last two,
+ * with no receiver left, are queued, and a later receive takes them from
+ * there. Each is described exactly as a queued one is, and every counter
+ * comes out as if all ten had been queued.
+ */
+static void test_rx_hands_burst_to_receivers(void **state)
+{
+	struct burst_recv b[2] = { 0 };
+	struct tern_udp_sock_stats ss;
+	struct tern_udp_dgram d[8];
+	struct tern_udp_sock *s;
+	tern_task_t t[2];
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	for (int i = 0; i < 2; i++) {
+		b[i] = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 4 };
+		spawn_burst_recv(&b[i], &t[i]);
+	}
+	eng_pump(&F); /* both wait */
+	for (int i = 0; i < 10; i++)
+		eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, (uint8_t)(0x10 + i)));
+	eng_pump(&F);
+	for (int i = 0; i < 2; i++) {
+		assert_true(b[i].done);
+		assert_int_equal(b[i].rc, 4);
+		check_dgrams(b[i].d, 4, (uint8_t)(0x10 + 4 * i), 5000, 18);
+		assert_int_equal(tern_task_await(t[i], TERN_TOKEN_NONE), 0);
+	}
+	tern_udp_sock_stats(s, &ss);
+	assert_int_equal(ss.rx, 10);
+	assert_int_equal(ss.queued, 2);
+	assert_int_equal(tern_udp_recv_burst(s, d, 8, TERN_TOKEN_NONE), 2);
+	check_dgrams(d, 2, 0x18, 5000, 18);
+	assert_int_equal(eng_stats(&F).udp_delivered, 10);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+/*
+ * A datagram the slow path delivers (IPv4 options) between two fast-path
+ * ones: the receiver gets the first in its array, and the slow one and
+ * the one after it wait in the queue, in that order: a receiver is filled
+ * only while the queue is empty, so nothing overtakes.
+ */
+static void test_rx_handoff_keeps_order_with_slow_path(void **state)
+{
+	struct burst_recv b = { 0 };
+	struct tern_udp_dgram d[8];
+	struct tern_udp_sock *s;
+	tern_task_t t;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	b = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 8 };
+	spawn_burst_recv(&b, &t);
+	eng_pump(&F);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x21));
+	eng_peer_tx(&F, eng_udp_frame_opts(&F, 5000, 9, 18, 0x22));
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x23));
+	eng_pump(&F);
+	assert_true(b.done);
+	assert_int_equal(b.rc, 1);
+	check_dgrams(b.d, 1, 0x21, 5000, 18);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_recv_burst(s, d, 8, TERN_TOKEN_NONE), 2);
+	check_dgrams(d, 2, 0x22, 5000, 18);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
+/* Cancels *c once armed: a poller that runs after the engine's, between
+ * the RX path's hand-off and the receiver's resumption. */
+struct cancel_after {
+	tern_cancel_t c;
+	bool armed;
+};
+
+static intptr_t cancel_make_task(void *arg)
+{
+	return tern_cancel_create(arg);
+}
+
+static intptr_t cancel_dispose_task(void *arg)
+{
+	tern_cancel_dispose(*(tern_cancel_t *)arg);
+	return 0;
+}
+
+/* Runs fn(arg) as a task on the fixture's core; its result. */
+static intptr_t on_core(intptr_t (*fn)(void *), void *arg)
+{
+	tern_task_t t;
+
+	assert_int_equal(tern_task_spawn(fn, arg, &(struct tern_task_opts){
+		.sched = F.core, .name = "oncore" }, &t), 0);
+	eng_pump(&F);
+	return tern_task_await(t, TERN_TOKEN_NONE);
+}
+
+static int cancel_after_poll(void *arg)
+{
+	struct cancel_after *ca = arg;
+
+	if (!ca->armed)
+		return 0;
+	ca->armed = false;
+	tern_cancel(ca->c);
+	return 1;
+}
+
+/*
+ * The token of a receiver fires after the RX path filled its array but
+ * before it ran: what it was handed is returned, not -ECANCELED, and
+ * nothing leaks. A receiver whose token fired first is left out: what
+ * comes next is queued.
+ */
+static void test_rx_handoff_then_cancel(void **state)
+{
+	struct cancel_after ca = { .armed = false };
+	struct burst_recv b = { 0 };
+	struct tern_udp_dgram d[8];
+	struct tern_udp_sock *s;
+	tern_task_t t;
+	int pid;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(on_core(cancel_make_task, &ca.c), 0);
+	pid = tern_sched_add_poller(F.core, &(struct tern_poller){
+		.name = "cancel", .poll = cancel_after_poll, .arg = &ca });
+	assert_true(pid >= 0);
+	b = (struct burst_recv){ .s = s, .tok = tern_cancel_token(ca.c), .cap = 8 };
+	spawn_burst_recv(&b, &t);
+	eng_pump(&F);
+	assert_false(b.done);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x31));
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x32));
+	ca.armed = true;
+	eng_pump(&F);
+	assert_true(b.done);
+	assert_int_equal(tern_token_status(tern_cancel_token(ca.c)), -ECANCELED);
+	assert_int_equal(b.rc, 2);
+	check_dgrams(b.d, 2, 0x31, 5000, 18);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	/* the token has fired: this receiver returns at once, linked nowhere */
+	b = (struct burst_recv){ .s = s, .tok = tern_cancel_token(ca.c), .cap = 8 };
+	spawn_burst_recv(&b, &t);
+	eng_pump(&F);
+	assert_true(b.done);
+	assert_int_equal(b.rc, -ECANCELED);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x33));
+	eng_pump(&F);
+	assert_int_equal(tern_udp_recv_burst(s, d, 8, TERN_TOKEN_NONE), 1);
+	check_dgrams(d, 1, 0x33, 5000, 18);
+	assert_int_equal(tern_sched_remove_poller(F.core, pid), 0);
+	assert_int_equal(on_core(cancel_dispose_task, &ca.c), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
 /*
  * A reply burst that mixes the in-place swap with a datagram that needs
  * fresh headers (IPv4 options) keeps the order and both kinds valid; with
@@ -1168,6 +1364,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_runs_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_run_wakes_one_per_datagram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_hands_burst_to_receivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_handoff_keeps_order_with_slow_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_handoff_then_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_mixed_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_fragments_then_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
