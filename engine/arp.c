@@ -462,7 +462,7 @@ intptr_t tern_arp_resolve(struct tern_engine *eng, uint32_t ip, uint8_t mac[6],
 bool eng_arp_busy(const struct tern_engine *eng)
 {
 	for (int i = 0; i < ENG_ARP_SLOTS; i++)
-		if (eng->arp.e[i].waiters.n > 0)
+		if (eng->arp.e[i].waiters.busy > 0)
 			return true;
 	return false;
 }

@@ -196,7 +196,7 @@ static bool eng_busy(const struct tern_engine *eng)
 {
 	for (uint32_t p = 0; p <= UINT16_MAX; p++)
 		if (eng->socks[p] != NULL &&
-		    (eng->socks[p]->waiters.n > 0 || eng_serve_running(eng->socks[p]) > 0))
+		    (eng->socks[p]->waiters.busy > 0 || eng_serve_busy(eng->socks[p])))
 			return true;
 	return eng_arp_busy(eng);
 }

@@ -54,7 +54,11 @@ struct eng_waiter {
 
 struct eng_waitlist {
 	struct eng_waiter head;   /* circular; empty when head.next == &head */
-	uint32_t n;
+	uint32_t n;               /* waiters linked: not woken yet */
+	uint32_t busy;            /* tasks inside eng_wait on it, woken or not:
+				   * a woken one still reads its owner when it
+				   * runs, so the owner (socket, serve, ARP
+				   * entry) must stay while busy > 0 */
 };
 
 void eng_waitlist_init(struct eng_waitlist *wl);
@@ -332,6 +336,9 @@ void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d);
 void eng_serve_kick(struct eng_serve *sv, uint32_t arrived);
 bool eng_serve_active(const struct tern_udp_sock *s); /* accepting new datagrams */
 uint32_t eng_serve_running(const struct tern_udp_sock *s);
+/* Handlers run, or a tern_udp_serve_stop() still awaits them (woken or
+ * not): the serve must stay. */
+bool eng_serve_busy(const struct tern_udp_sock *s);
 void eng_serve_free(struct tern_udp_sock *s);
 
 /* rte_is_same_ether_addr() in a 32-bit and a 16-bit compare. */

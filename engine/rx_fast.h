@@ -161,15 +161,15 @@ static inline void eng_rx_run_end(struct tern_engine *eng, struct eng_rx_run *r)
 	if (s == NULL)
 		return;
 	r->s = NULL;
-	if (r->n == 0)
-		return; /* begun on a full queue: nothing came */
 	s->st.rx += r->n;
 	eng->st.delivered += r->n;
 	eng->st.udp_delivered += r->n;
-	if (r->w != NULL) {
+	if (r->w != NULL) { /* n >= 1: begun for the datagram that came */
 		eng_wake_waiter(&s->waiters, r->w, r->n);
 		return;
 	}
+	/* A run begun on a full queue (n == 0) still kicks a serve: after a
+	 * refused spawn with no handler left, an arrival is its only retry. */
 	s->tail = r->tail;
 	if (s->serve != NULL)
 		eng_serve_kick(s->serve, r->n);

@@ -50,6 +50,11 @@ uint32_t eng_serve_running(const struct tern_udp_sock *s)
 	return s->serve != NULL ? s->serve->running : 0;
 }
 
+bool eng_serve_busy(const struct tern_udp_sock *s)
+{
+	return s->serve != NULL && (s->serve->running > 0 || s->serve->drain.busy > 0);
+}
+
 /* Only once no handler runs (close and destroy check it first). */
 void eng_serve_free(struct tern_udp_sock *s)
 {
@@ -115,7 +120,7 @@ static int serve_check(const struct tern_udp_sock *s, tern_udp_handler_fn fn,
 			  (o->stack_size != 0 && (o->stack_size < TERN_STACK_MIN ||
 						  o->stack_size > TERN_STACK_MAX))))
 		return -EINVAL;
-	if (eng_serve_active(s) || eng_serve_running(s) > 0 || s->waiters.n > 0)
+	if (eng_serve_active(s) || eng_serve_busy(s) || s->waiters.busy > 0)
 		return -EBUSY;
 	return 0;
 }

@@ -12,6 +12,7 @@ void eng_waitlist_init(struct eng_waitlist *wl)
 {
 	wl->head.next = wl->head.prev = &wl->head;
 	wl->n = 0;
+	wl->busy = 0;
 }
 
 static void wl_link(struct eng_waitlist *wl, struct eng_waiter *w)
@@ -32,6 +33,10 @@ static void wl_unlink(struct eng_waitlist *wl, struct eng_waiter *w)
 }
 
 /*
+ * While it waits, and from its wake-up until it runs, the task counts in
+ * wl->busy: the owner of wl is not freed under it (tern_udp_close,
+ * tern_udp_serve, tern_engine_destroy refuse with -EBUSY).
+ *
  * A wait the token ended is still linked: unlink it, then complete and drop
  * its promise so the record goes back to the pool at once. A wait that was
  * woken (unlinked by the waker) returns the waker's value even if the token
@@ -53,7 +58,9 @@ intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16
 		return rc;
 	f = tern_promise_future(w.p);
 	wl_link(wl, &w);
+	wl->busy++;
 	v = tern_await(f, tok);
+	wl->busy--;
 	if (w.next != NULL) {
 		wl_unlink(wl, &w);
 		tern_promise_complete(w.p, v);

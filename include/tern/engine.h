@@ -230,7 +230,8 @@ int tern_engine_create(const struct tern_engine_conf *conf, struct tern_engine *
  * while the core does not run (or from its thread outside the engine's own
  * poller).
  * @return 0 (NULL is ignored); -EBUSY: a task still awaits a socket or an
- *   ARP resolution (cancel it first); nothing is freed then.
+ *   ARP resolution (cancel it first), or was woken from such a wait and
+ *   has not run yet, or serve handlers run; nothing is freed then.
  */
 int tern_engine_destroy(struct tern_engine *eng);
 
@@ -394,8 +395,10 @@ int tern_udp_sock_set_tx_cksum(struct tern_udp_sock *s, bool on);
 /**
  * Closes @p s: its queued datagrams are freed and datagrams arriving later
  * count as udp_no_port. NULL is ignored.
- * @return 0; -EBUSY: a task awaits a receive on it (cancel it first), or
- *   serve handlers still run on it (tern_udp_serve_stop() first).
+ * @return 0; -EBUSY: a task awaits a receive on it (cancel it first) or
+ *   was woken from one and has not run yet (it reads @p s when it does),
+ *   serve handlers still run on it (tern_udp_serve_stop() first), or a
+ *   tern_udp_serve_stop() on it has not returned yet.
  */
 int tern_udp_close(struct tern_udp_sock *s);
 
@@ -554,8 +557,9 @@ struct tern_udp_serve_opts {
  * counted (udp_queue_full). Datagrams queued before the call are served too.
  * While served, tern_udp_recv() on @p s returns -EBUSY.
  * @return 0; -EINVAL: NULL @p s or @p fn, max_handlers above 65536 or a
- *   stack size tern_task_spawn() refuses; -EBUSY: served already, or tasks
- *   await a receive on @p s; -ENOMEM.
+ *   stack size tern_task_spawn() refuses; -EBUSY: served already (or a
+ *   tern_udp_serve_stop() still awaits its handlers), or tasks await a
+ *   receive on @p s; -ENOMEM.
  */
 int tern_udp_serve(struct tern_udp_sock *s, tern_udp_handler_fn fn, void *arg,
 		   const struct tern_udp_serve_opts *opts);

@@ -1034,6 +1034,63 @@ static void test_rx_handoff_then_cancel(void **state)
 	eng_assert_conserved(&F);
 }
 
+/* Closes *s once armed, from a poller: between a receiver's wake-up and
+ * its resumption. */
+struct close_after {
+	struct tern_udp_sock *s;
+	bool armed;
+	int rc;
+};
+
+static int close_after_poll(void *arg)
+{
+	struct close_after *ca = arg;
+
+	if (!ca->armed)
+		return 0;
+	ca->armed = false;
+	ca->rc = tern_udp_close(ca->s);
+	return 1;
+}
+
+/*
+ * A receiver woken with 0 (the slow path queued a datagram: IPv4 options)
+ * still reads its socket when it runs: a close between the wake-up and
+ * then is refused (-EBUSY), the receiver gets the datagram, and the close
+ * succeeds after. Freed there, ASan reports a heap-use-after-free (review
+ * of 045eb7a).
+ */
+static void test_close_between_wake_and_resume(void **state)
+{
+	struct close_after ca = { .armed = false, .rc = 1 };
+	struct burst_recv b = { 0 };
+	struct tern_udp_sock *s;
+	tern_task_t t;
+	int pid;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	ca.s = s;
+	pid = tern_sched_add_poller(F.core, &(struct tern_poller){
+		.name = "close", .poll = close_after_poll, .arg = &ca });
+	assert_true(pid >= 0);
+	b = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 8 };
+	spawn_burst_recv(&b, &t);
+	eng_pump(&F);
+	assert_int_equal(tern_udp_close(s), -EBUSY); /* waiting */
+	eng_peer_tx(&F, eng_udp_frame_opts(&F, 5000, 9, 18, 0x41));
+	ca.armed = true;
+	eng_pump(&F);
+	assert_int_equal(ca.rc, -EBUSY); /* woken, not run yet */
+	assert_true(b.done);
+	assert_int_equal(b.rc, 1);
+	check_dgrams(b.d, 1, 0x41, 5000, 18);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_sched_remove_poller(F.core, pid), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
 /*
  * A reply burst that mixes the in-place swap with a datagram that needs
  * fresh headers (IPv4 options) keeps the order and both kinds valid; with
@@ -1367,6 +1424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_hands_burst_to_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_handoff_keeps_order_with_slow_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_handoff_then_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_between_wake_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_mixed_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_fragments_then_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),

@@ -7,6 +7,9 @@
  * policy; stop awaiting the running handlers. Every test checks the
  * conservation law and ends with every mbuf, task and record released.
  */
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "eng_test.h"
 
 #define MS (UINT64_C(1000000))
@@ -227,6 +230,145 @@ static void test_serve_stop_awaits_handlers(void **state)
 	eng_assert_conserved(&F);
 }
 
+/* The close race of a stop (review of 045eb7a): the last handler wakes a
+ * closer task, then returns, which wakes the stopper; the closer runs
+ * first and closes the socket while the stopper, woken, has not run. */
+static struct {
+	tern_promise_t release;   /* handlers await it */
+	tern_promise_t go;        /* the closer awaits it */
+	struct tern_udp_sock *s;
+	int close_rc;
+} R;
+
+static intptr_t held_handler(struct tern_udp_sock *s, struct tern_udp_dgram *d, void *arg)
+{
+	intptr_t r = tern_await(tern_promise_future(R.release), TERN_TOKEN_NONE);
+
+	rte_pktmbuf_free(d->m);
+	tern_promise_complete(R.go, 0); /* the closer is ready before the stopper */
+	H.done++;
+	return r;
+}
+
+static intptr_t closer(void *arg)
+{
+	intptr_t r = tern_await(tern_promise_future(R.go), TERN_TOKEN_NONE);
+
+	R.close_rc = tern_udp_close(R.s);
+	return r;
+}
+
+static intptr_t make_promises(void *arg)
+{
+	int rc = tern_promise_create(&R.release);
+
+	return rc < 0 ? rc : tern_promise_create(&R.go);
+}
+
+static intptr_t release_handlers(void *arg)
+{
+	return tern_promise_complete(R.release, 0);
+}
+
+static void spawn_on_core(tern_task_fn fn, void *arg, tern_task_t *t)
+{
+	assert_int_equal(tern_task_spawn(fn, arg, &(struct tern_task_opts){
+		.sched = F.core, .name = "helper" }, t), 0);
+}
+
+/*
+ * A stop awaiting its handlers is woken when the last one ends; until it
+ * runs it still reads the serve. A close in between is refused (-EBUSY)
+ * and succeeds once the stop returned; freed there, ASan reports a
+ * heap-use-after-free in tern_udp_serve_stop.
+ */
+static void test_close_while_stop_is_woken(void **state)
+{
+	tern_task_t t, stop, cl;
+
+	memset(&R, 0, sizeof(R));
+	R.close_rc = 1;
+	assert_int_equal(tern_udp_bind(F.eng, PORT, NULL, &R.s), 0);
+	spawn_on_core(make_promises, NULL, &t);
+	eng_pump(&F);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_serve(R.s, held_handler, NULL, NULL), 0);
+	send_n(1);
+	eng_pump(&F);
+	assert_int_equal(sock_stats(R.s).handlers, 1);
+	spawn_on_core(stopper, R.s, &stop);
+	spawn_on_core(closer, NULL, &cl);
+	eng_pump(&F); /* the stopper awaits the handler, the closer its turn */
+	spawn_on_core(release_handlers, NULL, &t);
+	eng_pump(&F);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_task_await(cl, TERN_TOKEN_NONE), 0);
+	assert_int_equal(R.close_rc, -EBUSY);
+	assert_int_equal(tern_task_await(stop, TERN_TOKEN_NONE), 0);
+	assert_int_equal(H.done, 1);
+	assert_int_equal(tern_udp_close(R.s), 0);
+	eng_assert_conserved(&F);
+}
+
+/* For the refused spawn below: echoes nothing, frees the datagram. */
+static intptr_t free_it(struct tern_udp_sock *s, struct tern_udp_dgram *d, void *arg)
+{
+	rte_pktmbuf_free(d->m);
+	H.done++;
+	return 0;
+}
+
+/* Bytes of address space the process maps now. */
+static unsigned long vm_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	return pages * (unsigned long)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * With no handler running, a refused spawn (no stack could be mapped: the
+ * address space capped 16 MiB above what is mapped, stacks of 64 MiB)
+ * leaves the datagrams queued, and the queue fills; the next arrival,
+ * once memory is back, is the serve's only retry: it finds the queue
+ * full, kicks the serve, whose handlers take the queued four, and so
+ * finds room after all: all five are served. Without that kick (045eb7a,
+ * fixed after review) the serve stayed stuck for good, every later
+ * datagram dropped as udp_queue_full.
+ */
+static void test_serve_retries_after_refused_spawn(void **state)
+{
+	struct tern_udp_sock *s;
+	struct rlimit old, low;
+
+	assert_int_equal(tern_udp_bind(F.eng, PORT, &(struct tern_udp_opts){ .queue = 4 }, &s), 0);
+	assert_int_equal(tern_udp_serve(s, free_it, NULL,
+		&(struct tern_udp_serve_opts){ .max_handlers = 4, .stack_size = TERN_STACK_MAX }), 0);
+	assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
+	low = old;
+	low.rlim_cur = vm_bytes() + (16ul << 20);
+	assert_int_equal(setrlimit(RLIMIT_AS, &low), 0);
+	send_n(4);
+	eng_pump(&F);
+	assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+	assert_true(sock_stats(s).serve_spawn_failed > 0);
+	assert_int_equal(sock_stats(s).queued, 4);
+	assert_int_equal(sock_stats(s).served, 0);
+	send_n(1);
+	eng_pump(&F);
+	assert_int_equal(sock_stats(s).served, 5);
+	assert_int_equal(sock_stats(s).queued, 0);
+	assert_int_equal(sock_stats(s).rx_queue_full, 0);
+	assert_int_equal(H.done, 5);
+	assert_int_equal(tern_udp_serve_stop(s, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
+}
+
 static intptr_t recv_one(void *arg)
 {
 	struct tern_udp_sock *s = arg;
@@ -290,6 +432,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_serve_failure_is_unobserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_stop_awaits_handlers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_after_serve_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_while_stop_is_woken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_retries_after_refused_spawn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_bad_arguments, setup, teardown),
 	};
 
