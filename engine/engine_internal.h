@@ -109,6 +109,8 @@ struct tern_udp_sock {
 	uint32_t head, tail;      /* free-running indices into q */
 	struct rte_mbuf **q;
 	struct eng_waitlist waiters;
+	uint32_t senders;         /* tasks inside tern_udp_sendto on it: one
+				   * may wait for ARP, then counts on s */
 	struct tern_udp_sock_stats st;
 };
 

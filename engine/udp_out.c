@@ -368,7 +368,9 @@ intptr_t tern_udp_sendto(struct tern_udp_sock *s, struct rte_mbuf *m, uint32_t i
 	rc = udp_build(s, m, ip, port);
 	if (rc < 0)
 		return rc;
+	s->senders++; /* it may wait for ARP: s stays until it is back */
 	rc = eng_ipv4_out(s->eng, m, ip, tok);
+	s->senders--;
 	if (!tern_udp_sendto_took(rc)) { /* the caller's: as it came */
 		rte_pktmbuf_adj(m, ENG_HDRS - RTE_ETHER_HDR_LEN); /* the caller's payload again */
 		m->ol_flags &= ~UDP_TX_FLAGS;

@@ -110,7 +110,7 @@ int tern_udp_close(struct tern_udp_sock *s)
 {
 	if (s == NULL)
 		return 0;
-	if (s->waiters.busy > 0 || eng_serve_busy(s))
+	if (s->waiters.busy > 0 || s->senders > 0 || eng_serve_busy(s))
 		return -EBUSY;
 	udp_free(s);
 	return 0;

@@ -397,7 +397,8 @@ int tern_udp_sock_set_tx_cksum(struct tern_udp_sock *s, bool on);
  * count as udp_no_port. NULL is ignored.
  * @return 0; -EBUSY: a task awaits a receive on it (cancel it first) or
  *   was woken from one and has not run yet (it reads @p s when it does),
- *   serve handlers still run on it (tern_udp_serve_stop() first), or a
+ *   a task's tern_udp_sendto() on it awaits the neighbour (ARP), serve
+ *   handlers still run on it (tern_udp_serve_stop() first), or a
  *   tern_udp_serve_stop() on it has not returned yet.
  */
 int tern_udp_close(struct tern_udp_sock *s);
@@ -559,7 +560,8 @@ struct tern_udp_serve_opts {
  * @return 0; -EINVAL: NULL @p s or @p fn, max_handlers above 65536 or a
  *   stack size tern_task_spawn() refuses; -EBUSY: served already (or a
  *   tern_udp_serve_stop() still awaits its handlers), or tasks await a
- *   receive on @p s; -ENOMEM.
+ *   receive on @p s (or were woken from one and have not run yet);
+ *   -ENOMEM.
  */
 int tern_udp_serve(struct tern_udp_sock *s, tern_udp_handler_fn fn, void *arg,
 		   const struct tern_udp_serve_opts *opts);

@@ -869,6 +869,25 @@ static void check_dgrams(const struct tern_udp_dgram *d, intptr_t n, uint8_t fir
 	}
 }
 
+/* Copies a socket's counters once armed, from a poller added after the
+ * engine's: what the RX path left there before any task ran. */
+struct sock_peek {
+	struct tern_udp_sock *s;
+	bool armed;
+	struct tern_udp_sock_stats st;
+};
+
+static int sock_peek_poll(void *arg)
+{
+	struct sock_peek *p = arg;
+
+	if (!p->armed)
+		return 0;
+	p->armed = false;
+	tern_udp_sock_stats(p->s, &p->st);
+	return 1;
+}
+
 /*
  * Receivers awaiting a burst get the datagrams straight into their own
  * arrays while the queue is empty: the first its four, the second its
@@ -883,10 +902,16 @@ static void test_rx_hands_burst_to_receivers(void **state)
 	struct tern_udp_sock_stats ss;
 	struct tern_udp_dgram d[8];
 	struct tern_udp_sock *s;
+	struct sock_peek pk = { .armed = false };
 	tern_task_t t[2];
+	int pid;
 
 	(void)state;
 	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	pk.s = s;
+	pid = tern_sched_add_poller(F.core, &(struct tern_poller){
+		.name = "peek", .poll = sock_peek_poll, .arg = &pk });
+	assert_true(pid >= 0);
 	for (int i = 0; i < 2; i++) {
 		b[i] = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 4 };
 		spawn_burst_recv(&b[i], &t[i]);
@@ -894,7 +919,14 @@ static void test_rx_hands_burst_to_receivers(void **state)
 	eng_pump(&F); /* both wait */
 	for (int i = 0; i < 10; i++)
 		eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, (uint8_t)(0x10 + i)));
+	pk.armed = true;
 	eng_pump(&F);
+	/* right after the RX path, before the receivers ran: eight handed
+	 * over (both woken), only the last two in the queue */
+	assert_int_equal(pk.st.rx, 10);
+	assert_int_equal(pk.st.queued, 2);
+	assert_int_equal(pk.st.waiters, 0);
+	assert_int_equal(tern_sched_remove_poller(F.core, pid), 0);
 	for (int i = 0; i < 2; i++) {
 		assert_true(b[i].done);
 		assert_int_equal(b[i].rc, 4);
@@ -1040,6 +1072,7 @@ struct close_after {
 	struct tern_udp_sock *s;
 	bool armed;
 	int rc;
+	struct tern_udp_sock_stats st; /* the socket when close was tried */
 };
 
 static int close_after_poll(void *arg)
@@ -1049,6 +1082,7 @@ static int close_after_poll(void *arg)
 	if (!ca->armed)
 		return 0;
 	ca->armed = false;
+	tern_udp_sock_stats(ca->s, &ca->st);
 	ca->rc = tern_udp_close(ca->s);
 	return 1;
 }
@@ -1081,7 +1115,11 @@ static void test_close_between_wake_and_resume(void **state)
 	eng_peer_tx(&F, eng_udp_frame_opts(&F, 5000, 9, 18, 0x41));
 	ca.armed = true;
 	eng_pump(&F);
-	assert_int_equal(ca.rc, -EBUSY); /* woken, not run yet */
+	/* tried in the window: the receiver woken (linked no more), the
+	 * datagram queued for it */
+	assert_int_equal(ca.st.waiters, 0);
+	assert_int_equal(ca.st.queued, 1);
+	assert_int_equal(ca.rc, -EBUSY);
 	assert_true(b.done);
 	assert_int_equal(b.rc, 1);
 	check_dgrams(b.d, 1, 0x41, 5000, 18);
@@ -1249,6 +1287,9 @@ static void test_sendto_resolves(void **state)
 			 RTE_BE16(RTE_ETHER_TYPE_ARP));
 	rte_pktmbuf_free(r);
 	assert_int_equal(a.rc, 1); /* still waiting */
+	/* the sender counts on the socket when it comes back: not closed
+	 * under it (freed here, the resumed send wrote its counter there) */
+	assert_int_equal(tern_udp_close(a.s), -EBUSY);
 	eng_peer_tx(&F, eng_arp_reply(&F));
 	eng_pump(&F);
 	assert_int_equal(eng_peer_rx(&F, &r, 1), 1);
