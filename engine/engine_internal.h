@@ -38,13 +38,17 @@
 /* ------------------------------------------------------------ waitlists */
 
 /*
- * Tasks waiting for an engine event. Each waiter lives on its task's stack
- * and holds a pooled promise; the waker unlinks it before completing it, so
- * a waiter is linked exactly while it can still be woken.
+ * Tasks waiting for an engine event. Each waiter lives on its task's stack,
+ * parked (tern_park); the waker unlinks it before unparking it, and a token
+ * that fires unlinks it before its task is woken, so a waiter is linked
+ * exactly while it can still be woken.
  */
+struct eng_waitlist;
+
 struct eng_waiter {
 	struct eng_waiter *next, *prev;
-	tern_promise_t p;
+	struct eng_waitlist *wl;
+	struct tern_parked pk;
 	/* A receiver's own array (tern_udp_recv_burst), or NULL: the RX fast
 	 * path fills up to cap datagrams into it and wakes it with how many,
 	 * instead of queueing them for it to take (rx_fast.h). */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Waitlists: how the RX poller (or ARP) wakes tasks, on public primitives
- * only. A waiter is a pooled promise plus a list node on the task's stack:
- * no allocation once the core's promise pool is warm.
+ * only. A waiter is a list node on the task's stack and the task parked on
+ * it (tern_park): nothing allocated, no promise.
  */
 #include "engine_internal.h"
 
@@ -32,43 +32,37 @@ static void wl_unlink(struct eng_waitlist *wl, struct eng_waiter *w)
 	wl->n--;
 }
 
+/* A token fired: unlink before the task is woken, so no waker finds it. */
+static void waiter_withdraw(struct tern_parked *pk)
+{
+	struct eng_waiter *w = container_of(pk, struct eng_waiter, pk);
+
+	wl_unlink(w->wl, w);
+}
+
 /*
  * While it waits, and from its wake-up until it runs, the task counts in
  * wl->busy: the owner of wl is not freed under it (tern_udp_close,
  * tern_udp_serve, tern_engine_destroy refuse with -EBUSY).
  *
- * A wait the token ended is still linked: unlink it, then complete and drop
- * its promise so the record goes back to the pool at once. A wait that was
- * woken (unlinked by the waker) returns the waker's value even if the token
- * fired afterwards: the wake-up carried something (a datagram in the queue
- * or in out[], a resolved address) that must not be lost.
+ * A wait the token ended was unlinked by waiter_withdraw() before the task
+ * was woken; a wait that was woken (unlinked by the waker) returns the
+ * waker's value even if the token fires afterwards: the wake-up carried
+ * something (a datagram in the queue or in out[], a resolved address)
+ * that must not be lost.
  */
 intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16_t cap,
 		     tern_token_t tok)
 {
-	struct eng_waiter w = { .out = out, .cap = cap };
-	tern_future_t f;
+	struct eng_waiter w = { .wl = wl, .out = out, .cap = cap };
 	intptr_t v;
-	int rc;
 
 	if (!tern_in_task())
 		return -EPERM;
-	rc = tern_promise_create(&w.p);
-	if (rc < 0)
-		return rc;
-	f = tern_promise_future(w.p);
 	wl_link(wl, &w);
 	wl->busy++;
-	v = tern_await(f, tok);
+	v = tern_park(&w.pk, waiter_withdraw, tok);
 	wl->busy--;
-	if (w.next != NULL) {
-		wl_unlink(wl, &w);
-		tern_promise_complete(w.p, v);
-		tern_future_drop(f);
-		return v;
-	}
-	if (v == -ECANCELED || v == -ETIMEDOUT)
-		v = tern_await(f, TERN_TOKEN_NONE); /* completed: returns at once */
 	return v;
 }
 
@@ -80,7 +74,7 @@ intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok)
 void eng_wake_waiter(struct eng_waitlist *wl, struct eng_waiter *w, intptr_t v)
 {
 	wl_unlink(wl, w);
-	tern_promise_complete(w->p, v);
+	tern_unpark(&w->pk, v);
 }
 
 void eng_wake_one(struct eng_waitlist *wl, intptr_t v)

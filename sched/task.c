@@ -242,6 +242,43 @@ intptr_t tern__wait(struct tern_sched *s, struct tern__wait *w, tern_token_t tok
 	return w->result;
 }
 
+/* ---- parking: a tern__wait for code outside the runtime ---- */
+
+static void park_withdraw(struct tern__wait *w)
+{
+	struct tern_parked *p = w->obj;
+
+	p->wait = NULL;
+	p->withdraw(p);
+}
+
+intptr_t tern_park(struct tern_parked *p, tern_withdraw_fn withdraw, tern_token_t tok)
+{
+	struct tern_sched *s = tern__tls_sched;
+	struct tern__wait w = { .withdraw = park_withdraw, .obj = p };
+
+	if (!s || !s->current) {
+		tern_log(TERN_LOG_ERR, "tern_park: not inside a task; only tasks park");
+		return -EPERM;
+	}
+	if (!p || !withdraw)
+		return tern__misuse(s, -EINVAL, "tern_park: NULL parked or withdraw");
+	p->wait = &w;
+	p->withdraw = withdraw;
+	return tern__wait(s, &w, tok);
+}
+
+int tern_unpark(struct tern_parked *p, intptr_t value)
+{
+	struct tern__wait *w = p ? p->wait : NULL;
+
+	if (!w)
+		return -EINVAL;
+	p->wait = NULL;
+	tern__wait_wake(w, value);
+	return 0;
+}
+
 void tern__wait_wake(struct tern__wait *w, intptr_t result)
 {
 	struct tern_sched *s = w->task->sched;

@@ -116,5 +116,44 @@ const char *tern_task_name(void);
 /** True when the caller runs inside a task. */
 bool tern_in_task(void);
 
+struct tern_parked;
+
+/** Called when a parked task's token fires, before the task is woken. */
+typedef void (*tern_withdraw_fn)(struct tern_parked *p);
+
+/**
+ * A parked task: the low-level wait under code that keeps its own waiters
+ * (an engine's sockets, a queue of one's own), cheaper than a promise:
+ * nothing is allocated or pooled. The caller puts a struct tern_parked on
+ * the task's stack, links it into its own list and calls tern_park(); a
+ * waker on the same core unlinks it and calls tern_unpark() with a value.
+ * Fields are private.
+ */
+struct tern_parked {
+	void *wait;               /* while parked and not woken: the wait */
+	tern_withdraw_fn withdraw;
+};
+
+/**
+ * Suspends the calling task until tern_unpark(@p p) or @p tok fires. When
+ * the token fires first, @p withdraw(@p p) runs at once, on this core,
+ * before the task is made ready: unlink @p p there, so that no waker finds
+ * it afterwards; once woken, the token no longer reaches it. @p p must
+ * stay valid until this returns (the task's stack is the usual place).
+ * @return the value tern_unpark() gave; -ECANCELED / -ETIMEDOUT: @p tok
+ *   fired (withdraw has run; also when it had fired before the call);
+ *   -EPERM outside a task; -EINVAL: @p p or @p withdraw NULL.
+ */
+intptr_t tern_park(struct tern_parked *p, tern_withdraw_fn withdraw, tern_token_t tok);
+
+/**
+ * Wakes the task parked on @p p with @p value (it runs later, in its
+ * core's ready order). Call on the parked task's core, on a @p p the
+ * caller has unlinked from its own list.
+ * @return 0; -EINVAL: @p p is not parked (never, woken already, or
+ *   withdrawn because its token fired).
+ */
+int tern_unpark(struct tern_parked *p, intptr_t value);
+
 TERN_END_DECLS
 #endif

@@ -392,6 +392,193 @@ static void unobserved_log_counts(void **state)
 	end_sched(s);
 }
 
+/* ---- tern_park / tern_unpark ---- */
+
+/* A list of one parked task, as code outside the runtime keeps it. */
+static struct {
+	struct tern_parked *linked;  /* NULL: nobody parked */
+	int withdrawn;
+	intptr_t got;
+	bool done;
+} P;
+
+static void park_withdraw(struct tern_parked *p)
+{
+	assert_ptr_equal(p, P.linked);
+	P.linked = NULL;
+	P.withdrawn++;
+}
+
+static intptr_t parker(void *arg)
+{
+	struct tern_parked p;
+	tern_token_t tok = arg ? *(tern_token_t *)arg : TERN_TOKEN_NONE;
+
+	P.linked = &p;
+	P.got = tern_park(&p, park_withdraw, tok);
+	P.done = true;
+	return 0;
+}
+
+/* Unparks the one parked, from a task of the same core. */
+static intptr_t unparker(void *arg)
+{
+	struct tern_parked *p = P.linked;
+
+	P.linked = NULL;
+	return tern_unpark(p, (intptr_t)arg);
+}
+
+static tern_task_t spawn_on(struct tern_sched *s, tern_task_fn fn, void *arg)
+{
+	tern_task_t t;
+
+	assert_int_equal(tern_task_spawn(fn, arg, &(struct tern_task_opts){ .sched = s }, &t), 0);
+	return t;
+}
+
+/* Parked until unparked, with the waker's value; a second unpark and an
+ * unpark of a never-parked one are refused. */
+static void park_unpark(void **state)
+{
+	struct tern_sched *s = mk_sched(false);
+	struct tern_parked never = { 0 };
+	tern_task_t a, b;
+
+	memset(&P, 0, sizeof(P));
+	a = spawn_on(s, parker, NULL);
+	tern_sched_run_until_idle(s, 100);
+	assert_false(P.done);
+	assert_non_null(P.linked);
+	b = spawn_on(s, unparker, (void *)(intptr_t)77);
+	tern_sched_run_until_idle(s, 100);
+	assert_int_equal(tern_task_await(b, TERN_TOKEN_NONE), 0);
+	assert_true(P.done);
+	assert_int_equal(P.got, 77);
+	assert_int_equal(P.withdrawn, 0);
+	assert_int_equal(tern_task_await(a, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_unpark(&never, 1), -EINVAL);
+	assert_int_equal(tern_unpark(NULL, 1), -EINVAL);
+	end_sched(s);
+}
+
+static intptr_t cancel_it(void *arg)
+{
+	return tern_cancel(*(tern_cancel_t *)arg);
+}
+
+static intptr_t make_source(void *arg)
+{
+	return tern_cancel_create(arg);
+}
+
+static intptr_t dispose_source(void *arg)
+{
+	tern_cancel_dispose(*(tern_cancel_t *)arg);
+	return 0;
+}
+
+/* The token fires: withdraw runs once, before the task is woken with
+ * -ECANCELED; an unpark after is refused. A token that fired before the
+ * call: withdraw at once, -ECANCELED without a switch. A deadline: the
+ * same with -ETIMEDOUT. */
+static void park_cancelled(void **state)
+{
+	struct tern_sched *s = mk_sched(true);
+	tern_cancel_t c;
+	tern_token_t tok;
+	tern_task_t a, b;
+
+	memset(&P, 0, sizeof(P));
+	assert_int_equal(run_task(s, make_source, &c), 0);
+	tok = tern_cancel_token(c);
+	a = spawn_on(s, parker, &tok);
+	tern_sched_run_until_idle(s, 100);
+	assert_false(P.done);
+	assert_non_null(P.linked);
+	b = spawn_on(s, cancel_it, &c);
+	tern_sched_run_until_idle(s, 100);
+	assert_int_equal(tern_task_await(b, TERN_TOKEN_NONE), 0);
+	assert_true(P.done);
+	assert_int_equal(P.got, -ECANCELED);
+	assert_int_equal(P.withdrawn, 1);
+	assert_null(P.linked);
+	assert_int_equal(tern_task_await(a, TERN_TOKEN_NONE), 0);
+	/* fired already */
+	memset(&P, 0, sizeof(P));
+	assert_int_equal(run_task(s, parker, &tok), 0);
+	assert_int_equal(P.got, -ECANCELED);
+	assert_int_equal(P.withdrawn, 1);
+	assert_int_equal(run_task(s, dispose_source, &c), 0);
+	/* a deadline */
+	memset(&P, 0, sizeof(P));
+	assert_int_equal(run_task(s, make_source, &c), 0);
+	tok = tern_cancel_token(c);
+	assert_int_equal(tern_cancel_after(c, 1000000), 0);
+	a = spawn_on(s, parker, &tok);
+	tern_sched_run_until_idle(s, 100);
+	assert_false(P.done);
+	assert_int_equal(tern_sched_advance(s, 2000000), 0);
+	tern_sched_run_until_idle(s, 100);
+	assert_true(P.done);
+	assert_int_equal(P.got, -ETIMEDOUT);
+	assert_int_equal(P.withdrawn, 1);
+	assert_int_equal(tern_task_await(a, TERN_TOKEN_NONE), 0);
+	assert_int_equal(run_task(s, dispose_source, &c), 0);
+	end_sched(s);
+}
+
+/* Woken first: a token that fires before the task runs does not reach it
+ * (no withdraw), and it returns the waker's value. */
+static intptr_t unpark_then_cancel(void *arg)
+{
+	struct tern_parked *p = P.linked;
+
+	P.linked = NULL;
+	assert_int_equal(tern_unpark(p, 5), 0);
+	return tern_cancel(*(tern_cancel_t *)arg);
+}
+
+static void park_woken_then_cancelled(void **state)
+{
+	struct tern_sched *s = mk_sched(false);
+	tern_cancel_t c;
+	tern_token_t tok;
+	tern_task_t a, b;
+
+	memset(&P, 0, sizeof(P));
+	assert_int_equal(run_task(s, make_source, &c), 0);
+	tok = tern_cancel_token(c);
+	a = spawn_on(s, parker, &tok);
+	tern_sched_run_until_idle(s, 100);
+	b = spawn_on(s, unpark_then_cancel, &c);
+	tern_sched_run_until_idle(s, 100);
+	assert_int_equal(tern_task_await(b, TERN_TOKEN_NONE), 0);
+	assert_int_equal(P.got, 5);
+	assert_int_equal(P.withdrawn, 0);
+	assert_int_equal(tern_task_await(a, TERN_TOKEN_NONE), 0);
+	assert_int_equal(run_task(s, dispose_source, &c), 0);
+	end_sched(s);
+}
+
+/* Outside a task, and NULL arguments. */
+static intptr_t park_null(void *arg)
+{
+	assert_int_equal(tern_park(NULL, park_withdraw, TERN_TOKEN_NONE), -EINVAL);
+	assert_int_equal(tern_park(arg, NULL, TERN_TOKEN_NONE), -EINVAL);
+	return 0;
+}
+
+static void park_misuse(void **state)
+{
+	struct tern_sched *s = mk_sched(false);
+	struct tern_parked p;
+
+	assert_int_equal(tern_park(&p, park_withdraw, TERN_TOKEN_NONE), -EPERM);
+	assert_int_equal(run_task(s, park_null, &p), 0);
+	end_sched(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +597,10 @@ int main(void)
 		cmocka_unit_test(big_stack),
 		cmocka_unit_test(unobserved_hook),
 		cmocka_unit_test(unobserved_log_counts),
+		cmocka_unit_test(park_unpark),
+		cmocka_unit_test(park_cancelled),
+		cmocka_unit_test(park_woken_then_cancelled),
+		cmocka_unit_test(park_misuse),
 	};
 
 	return cmocka_run_group_tests_name("sched_task", tests, NULL, NULL);
