@@ -478,6 +478,22 @@ static intptr_t dispose_source(void *arg)
 	return 0;
 }
 
+/* A cancellation source on s, and a task parked with its token (*tok,
+ * which the caller keeps); P reset. */
+static tern_task_t park_on_source(struct tern_sched *s, tern_cancel_t *c, tern_token_t *tok)
+{
+	tern_task_t a;
+
+	memset(&P, 0, sizeof(P));
+	assert_int_equal(run_task(s, make_source, c), 0);
+	*tok = tern_cancel_token(*c);
+	a = spawn_on(s, parker, tok);
+	tern_sched_run_until_idle(s, 100);
+	assert_false(P.done);
+	assert_non_null(P.linked);
+	return a;
+}
+
 /* The token fires: withdraw runs once, before the task is woken with
  * -ECANCELED; an unpark after is refused. A token that fired before the
  * call: withdraw at once, -ECANCELED without a switch. A deadline: the
@@ -487,15 +503,8 @@ static void park_cancelled(void **state)
 	struct tern_sched *s = mk_sched(true);
 	tern_cancel_t c;
 	tern_token_t tok;
-	tern_task_t a, b;
+	tern_task_t a = park_on_source(s, &c, &tok), b;
 
-	memset(&P, 0, sizeof(P));
-	assert_int_equal(run_task(s, make_source, &c), 0);
-	tok = tern_cancel_token(c);
-	a = spawn_on(s, parker, &tok);
-	tern_sched_run_until_idle(s, 100);
-	assert_false(P.done);
-	assert_non_null(P.linked);
 	b = spawn_on(s, cancel_it, &c);
 	tern_sched_run_until_idle(s, 100);
 	assert_int_equal(tern_task_await(b, TERN_TOKEN_NONE), 0);
@@ -544,13 +553,8 @@ static void park_woken_then_cancelled(void **state)
 	struct tern_sched *s = mk_sched(false);
 	tern_cancel_t c;
 	tern_token_t tok;
-	tern_task_t a, b;
+	tern_task_t a = park_on_source(s, &c, &tok), b;
 
-	memset(&P, 0, sizeof(P));
-	assert_int_equal(run_task(s, make_source, &c), 0);
-	tok = tern_cancel_token(c);
-	a = spawn_on(s, parker, &tok);
-	tern_sched_run_until_idle(s, 100);
 	b = spawn_on(s, unpark_then_cancel, &c);
 	tern_sched_run_until_idle(s, 100);
 	assert_int_equal(tern_task_await(b, TERN_TOKEN_NONE), 0);
