@@ -383,8 +383,9 @@ intptr_t eng_arp_out_slow(struct tern_engine *eng, struct rte_mbuf *m, uint32_t 
 		return 0;
 	rc = eng_wait(&e->waiters, tok);
 	/* m is queued, so it is the engine's whatever the wait says: a wait
-	 * that could not be made (no promise: -ENOMEM, ...) must not read as
-	 * one of the errors that leave m to its sender (udp_out.c). */
+	 * that could not be made (a disposed token: -ESTALE, another core's:
+	 * -EXDEV) must not read as one of the errors that leave m to its
+	 * sender (udp_out.c). */
 	if (rc < 0 && rc != -EHOSTUNREACH && rc != -ECANCELED && rc != -ETIMEDOUT)
 		return -EINPROGRESS;
 	return rc;

@@ -271,9 +271,13 @@ intptr_t tern_park(struct tern_parked *p, tern_withdraw_fn withdraw, tern_token_
 int tern_unpark(struct tern_parked *p, intptr_t value)
 {
 	struct tern__wait *w = p ? p->wait : NULL;
+	int rc;
 
 	if (!w)
 		return -EINVAL;
+	rc = tern__check_owner(w->task->sched, "tern_unpark");
+	if (rc < 0)
+		return rc;
 	p->wait = NULL;
 	tern__wait_wake(w, value);
 	return 0;

@@ -141,17 +141,21 @@ struct tern_parked {
  * it afterwards; once woken, the token no longer reaches it. @p p must
  * stay valid until this returns (the task's stack is the usual place).
  * @return the value tern_unpark() gave; -ECANCELED / -ETIMEDOUT: @p tok
- *   fired (withdraw has run; also when it had fired before the call);
- *   -EPERM outside a task; -EINVAL: @p p or @p withdraw NULL.
+ *   fired (also when it had fired before the call); -ESTALE: @p tok's
+ *   source was disposed; -EXDEV: @p tok belongs to another core. On those
+ *   four withdraw has run. -EPERM outside a task, -EINVAL: @p p or
+ *   @p withdraw NULL: withdraw has not run, the caller unlinks @p p.
  */
 intptr_t tern_park(struct tern_parked *p, tern_withdraw_fn withdraw, tern_token_t tok);
 
 /**
  * Wakes the task parked on @p p with @p value (it runs later, in its
  * core's ready order). Call on the parked task's core, on a @p p the
- * caller has unlinked from its own list.
- * @return 0; -EINVAL: @p p is not parked (never, woken already, or
- *   withdrawn because its token fired).
+ * caller has unlinked from its own list; @p p must still be valid (its
+ * task has not resumed).
+ * @return 0; -EINVAL: @p p is not parked: woken already, withdrawn (its
+ *   token fired), or zeroed and never parked; -EXDEV: called on another
+ *   core than the parked task's (nothing done).
  */
 int tern_unpark(struct tern_parked *p, intptr_t value);
 

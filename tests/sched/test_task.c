@@ -565,6 +565,63 @@ static void park_woken_then_cancelled(void **state)
 	end_sched(s);
 }
 
+/* A second unpark before the parked task ran: refused, one wake only. */
+static intptr_t unpark_twice(void *arg)
+{
+	struct tern_parked *p = P.linked;
+
+	P.linked = NULL;
+	assert_int_equal(tern_unpark(p, 3), 0);
+	return tern_unpark(p, 4);
+}
+
+/* The token fires under the unparker's hands: the withdrawn one is not
+ * woken again by an unpark that still holds it. */
+static intptr_t cancel_then_unpark(void *arg)
+{
+	struct tern_parked *p = P.linked;
+
+	assert_int_equal(tern_cancel(*(tern_cancel_t *)arg), 0);
+	assert_int_equal(P.withdrawn, 1);
+	return tern_unpark(p, 9);
+}
+
+/* Parks on a token that fired already; the parked record, still in scope,
+ * refuses an unpark after the call returned. */
+static intptr_t park_fired_then_unpark(void *arg)
+{
+	struct tern_parked p;
+
+	P.linked = &p;
+	P.got = tern_park(&p, park_withdraw, *(tern_token_t *)arg);
+	return tern_unpark(&p, 1);
+}
+
+static void park_no_second_wake(void **state)
+{
+	struct tern_sched *s = mk_sched(false);
+	tern_cancel_t c;
+	tern_token_t tok;
+	tern_task_t a = park_on_source(s, &c, &tok);
+
+	assert_int_equal(run_task(s, unpark_twice, NULL), -EINVAL);
+	assert_true(P.done);
+	assert_int_equal(P.got, 3);
+	assert_int_equal(P.withdrawn, 0);
+	assert_int_equal(tern_task_await(a, TERN_TOKEN_NONE), 0);
+	assert_int_equal(run_task(s, dispose_source, &c), 0);
+	a = park_on_source(s, &c, &tok);
+	assert_int_equal(run_task(s, cancel_then_unpark, &c), -EINVAL);
+	assert_int_equal(P.got, -ECANCELED);
+	assert_int_equal(tern_task_await(a, TERN_TOKEN_NONE), 0);
+	memset(&P, 0, sizeof(P));
+	assert_int_equal(run_task(s, park_fired_then_unpark, &tok), -EINVAL);
+	assert_int_equal(P.got, -ECANCELED);
+	assert_int_equal(P.withdrawn, 1);
+	assert_int_equal(run_task(s, dispose_source, &c), 0);
+	end_sched(s);
+}
+
 /* Outside a task, and NULL arguments. */
 static intptr_t park_null(void *arg)
 {
@@ -604,6 +661,7 @@ int main(void)
 		cmocka_unit_test(park_unpark),
 		cmocka_unit_test(park_cancelled),
 		cmocka_unit_test(park_woken_then_cancelled),
+		cmocka_unit_test(park_no_second_wake),
 		cmocka_unit_test(park_misuse),
 	};
 
