@@ -63,6 +63,8 @@ intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16
 	wl->busy++;
 	v = tern_park(&w.pk, waiter_withdraw, tok);
 	wl->busy--;
+	if (TERN_UNLIKELY(w.next != NULL)) /* a park refused (-EPERM, -EINVAL): */
+		wl_unlink(wl, &w);         /* no withdraw ran; never on this stack after */
 	return v;
 }
 
