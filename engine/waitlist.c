@@ -57,14 +57,15 @@ intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16
 	struct eng_waiter w = { .wl = wl, .out = out, .cap = cap };
 	intptr_t v;
 
+	/* Outside a task: -EPERM quietly (callers document it), before w is
+	 * linked. Inside one, tern_park() refuses nothing else, and every
+	 * error it returns has run the withdraw: w is never left linked. */
 	if (!tern_in_task())
 		return -EPERM;
 	wl_link(wl, &w);
 	wl->busy++;
 	v = tern_park(&w.pk, waiter_withdraw, tok);
 	wl->busy--;
-	if (TERN_UNLIKELY(w.next != NULL)) /* a park refused (-EPERM, -EINVAL): */
-		wl_unlink(wl, &w);         /* no withdraw ran; never on this stack after */
 	return v;
 }
 
