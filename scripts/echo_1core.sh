@@ -27,7 +27,14 @@
 #
 #   scripts/echo_1core.sh [--build-dir DIR] [--pairs N] [--seconds S]
 #                         [--inject N] [--size BYTES] [--cpu C] [--out FILE.json]
-#                         [--udp-cksum off|on] [--profile]
+#                         [--udp-cksum off|on] [--profile] [--floor]
+#
+# --floor: each pair also runs F, `tern-echo-loop --floor`: no engine and
+# no task, a poller per port swapping addresses and ports in place as
+# 5tswap does, on tern's drivers and scheduler. The job then also reports
+# F / B (what tern's port layer and loop cost against testpmd's) and A / F
+# (what the engine and the coroutine hand-off cost on top), so that a gap
+# in A / B can be placed. Needs --udp-cksum off.
 #
 # --profile: each run is also sampled with `perf record -e cpu-clock` (no
 # hardware counters needed) on its forwarding thread for the seconds after
@@ -43,7 +50,7 @@
 # run here (no testpmd, no free hugepages, one CPU).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out= cksum=off profile=0
+builddir="$here/build/release" pairs=5 seconds=4 inject=32 size=64 cpu=0 out= cksum=off profile=0 floor=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --build-dir) builddir=$2; shift ;;
@@ -55,7 +62,8 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --udp-cksum) cksum=$2; shift ;;
     --profile) profile=1 ;;
-    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+    --floor) floor=1 ;;
+    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "echo_1core: unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -72,6 +80,7 @@ free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
 # the first second is warm-up; one sample left would be the whole figure
 [ "$seconds" -ge 3 ] || { say "--seconds must be >= 3 (the first second is warm-up; two more are measured)"; exit 1; }
 case "$cksum" in on|off) ;; *) say "--udp-cksum is off or on"; exit 1 ;; esac
+[ "$floor" -eq 0 ] || [ "$cksum" = off ] || { say "--floor swaps without checks: it needs --udp-cksum off"; exit 1; }
 [ "$profile" -eq 0 ] || command -v perf >/dev/null ||
     { say "--profile needs perf (Debian package linux-perf)"; exit 2; }
 [ "$inject" -ge 1 ] && [ "$inject" -le 512 ] || { say "--inject must be 1..512 (testpmd's --burst)"; exit 1; }
@@ -90,29 +99,31 @@ trap cleanup EXIT
 
 # A: tern-echo-loop prints one JSON line a second and a summary; it ends
 # by itself after --seconds (bounded here all the same).
+# F (--floor) is the same program without its engines: run_a N F.
 run_a() {
-    local n=$1 prefix=tern_1c_A_$$_$1 rc=0 child
+    local n=$1 side=${2:-A} prefix=tern_1c_${2:-A}_$$_$1 rc=0 child mode=()
     prefixes+=("$prefix")
+    [ "$side" = F ] && mode=(--floor)
     timeout -s KILL $((seconds + 30)) "$loop" -l "$cpu" --no-pci --file-prefix "$prefix" -- \
-        --socket "$tmp/loop${n}A.sock" --seconds "$seconds" --inject "$inject" \
-        --size "$size" --udp-cksum "$cksum" >"$tmp/out${n}A" 2>"$tmp/err${n}A" &
+        --socket "$tmp/loop${n}${side}.sock" --seconds "$seconds" --inject "$inject" \
+        --size "$size" --udp-cksum "$cksum" "${mode[@]}" >"$tmp/out${n}${side}" 2>"$tmp/err${n}${side}" &
     pid=$!
     if [ "$profile" -eq 1 ]; then
         # the loop's own PID (timeout's child); its first JSON line is
         # printed after the first second
         for ((i = 0; i < 300; i++)); do
-            grep -q '"t":1,' "$tmp/out${n}A" 2>/dev/null && break
+            grep -q '"t":1,' "$tmp/out${n}${side}" 2>/dev/null && break
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
         child=$(pgrep -P "$pid" | head -1)
-        [ -n "$child" ] && sample "$tmp/perf${n}A" -p "$child"
+        [ -n "$child" ] && sample "$tmp/perf${n}${side}" -p "$child"
     fi
     wait "$pid" || rc=$?
     pid=
     [ "$rc" -eq 0 ] && return 0
-    say "run ${n}A: tern-echo-loop exited $rc"
-    tail -n 3 "$tmp/out${n}A" "$tmp/err${n}A" >&2
+    say "run ${n}${side}: tern-echo-loop ${mode[*]} exited $rc"
+    tail -n 3 "$tmp/out${n}${side}" "$tmp/err${n}${side}" >&2
     return 1
 }
 
@@ -206,10 +217,12 @@ run_b() {
 say "$pairs pairs, A = tern-echo-loop, B = testpmd 5tswap --tx-first, one memif loop in one process on CPU $cpu, $seconds s each, $inject packets per port, $size-byte frames, tern's UDP checksums $cksum"
 : >"$tmp/runs"
 status=0
+sides=(A B)
+[ "$floor" -eq 1 ] && sides+=(F)
 for ((n = 1; n <= pairs; n++)); do
-    for side in A B; do
+    for side in "${sides[@]}"; do
         start=$(date +%s.%N)
-        if "run_$(tr AB ab <<<"$side")" "$n"; then
+        if case $side in A) run_a "$n" ;; B) run_b "$n" ;; F) run_a "$n" F ;; esac; then
             printf '%d %s %s %s\n' "$n" "$side" "$start" "$tmp/out$n$side" >>"$tmp/runs"
         else
             # a failed run is a problem of the job, not a run left unsaid
@@ -295,17 +308,17 @@ for line in open(runs_file):
         runs.append({"pair": int(pair), "side": side, "start": float(start),
                      "failed": True, "rx_pps": None})
         continue
-    samples, extra = (parse_a if side == "A" else parse_b)(path)
+    samples, extra = (parse_b if side == "B" else parse_a)(path)
     # the first period is warm-up, on both sides; as many samples on both
     # (B runs longer in case its periods are 2 s)
     steady = samples[1:int(seconds)]
     run = {"pair": int(pair), "side": side, "start": float(start),
            "samples_pps": samples, "rx_pps": statistics.median(steady) if steady else None}
-    if side == "A":
+    if side in ("A", "F"):
         run["summary"] = extra
         run["cpu_share"] = extra.get("cpu_share") if extra else None
         if extra is None or not extra.get("ok"):
-            problems.append(f"run {pair}A: not clean (drops, leak or conservation): left out")
+            problems.append(f"run {pair}{side}: not clean (drops, leak or conservation): left out")
             run["rx_pps"] = None
     else:
         run.update(extra)
@@ -341,6 +354,15 @@ res = {"job": "udp_echo_1core_ab", "a": "tern-echo-loop",
        "ratios": ratios, "problems": problems}
 if per_cpu:
     res.update(ratios_per_cpu=per_cpu, median_ratio_per_cpu=statistics.median(per_cpu))
+# --floor: the same pairs' F against B and A against F
+floor = {}
+for key, num, den in (("floor_over_b", "F", "B"), ("a_over_floor", "A", "F")):
+    r = [by[n][num] / by[n][den] for n in by if num in by[n] and den in by[n]]
+    if r:
+        floor[key] = {"median": statistics.median(r), "min": min(r), "max": max(r), "pairs": len(r)}
+if floor:
+    floor["median_f_pps"] = statistics.median(by[n]["F"] for n in by if "F" in by[n])
+    res["floor"] = floor
 if ratios:
     res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
                max_ratio=max(ratios),
@@ -353,7 +375,7 @@ for r in runs:
         share = r.get("cpu_share")
         print("echo_1core: pair %d %s: %.2f Mpps%s" % (r["pair"], r["side"], r["rx_pps"] / 1e6,
               ", %.0f%% of the core" % (100 * share) if share else ""), file=sys.stderr)
-for side, name in (("A", "tern"), ("B", "testpmd")):
+for side, name in (("A", "tern"), ("B", "testpmd"), ("F", "floor")):
     profs = [r["profile_ns_per_packet"] for r in runs
              if r["side"] == side and "profile_ns_per_packet" in r]
     if profs:
@@ -372,6 +394,12 @@ if ratios:
               % res["median_ratio_per_cpu"], file=sys.stderr)
 else:
     print("echo_1core: no complete pair: NOT MEASURED", file=sys.stderr)
+for key, what in (("floor_over_b", "floor (tern's ports and loop, 5tswap's work) / testpmd"),
+                  ("a_over_floor", "tern / floor (the engine and the hand-off to tasks)")):
+    if key in floor:
+        f = floor[key]
+        print("echo_1core: %s: median %.3f (min %.3f, max %.3f) over %d pairs"
+              % (what, f["median"], f["min"], f["max"], f["pairs"]), file=sys.stderr)
 with open(out, "w") as f:
     json.dump(res, f, indent=1)
     f.write("\n")

@@ -14,10 +14,18 @@
  *
  *   tern-echo-loop -l 0 --no-pci -- --socket /tmp/loop.sock [--seconds 3]
  *                  [--inject 32] [--size 64] [--port 7] [--udp-cksum on|off]
+ *                  [--floor]
  *
  * --udp-cksum off injects datagrams with UDP checksum 0 (RFC 768: none), the
  * form of testpmd's --tx-first frames; on (the default) computes one, which
  * every echo then verifies.
+ *
+ * --floor: no engine and no task. A poller per port receives a burst
+ * through tern's port layer, swaps each frame's MAC and IPv4 addresses and
+ * UDP ports in place, without a check, and sends the burst back: what
+ * testpmd's 5tswap does, on tern's drivers and scheduler. It measures the
+ * floor under the engine's cost, what the loop costs with no protocol
+ * work and no coroutine (docs/benchmarks.md). Needs --udp-cksum off.
  *
  * Stdout: one JSON object per line (jansson): {"t": s, "rx_pps": ...} once
  * a second, the packets received per second summed over both ports, then
@@ -60,6 +68,7 @@ struct loop_opts {
 	uint16_t size;            /* frame bytes without the FCS */
 	uint16_t port;
 	bool udp_cksum;           /* false: datagrams carry checksum 0 ("none") */
+	bool floor;               /* swap pollers on the ports, no engine */
 };
 
 /* One end of the loop: a memif port and the engine on it. */
@@ -73,6 +82,7 @@ struct loop_side {
 	uint64_t echoed, reply_refused, injected;
 	tern_task_t echo;
 	bool echo_made;
+	uint64_t floor_rx, floor_tx, floor_refused; /* --floor's counts */
 	struct tern_engine_stats final;
 };
 
@@ -128,6 +138,46 @@ static intptr_t echo_task(void *arg)
 }
 
 /*
+ * --floor's poller: a burst in, each frame's addresses and ports swapped
+ * in place as testpmd's 5tswap swaps them (no check: only this program's
+ * own frames come round), the burst out; what the port refuses is freed
+ * and counted.
+ */
+static int floor_poll(void *arg)
+{
+	struct loop_side *s = arg;
+	struct rte_mbuf *m[BURST];
+	uint16_t n = tern_port_rx_burst(s->port, 0, m, BURST), k;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+		struct rte_ether_addr mac = eh->dst_addr;
+		uint32_t a = ip->src_addr;
+		uint16_t p = uh->src_port;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
+		eh->dst_addr = eh->src_addr;
+		eh->src_addr = mac;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		uh->src_port = uh->dst_port;
+		uh->dst_port = p;
+	}
+	if (n == 0)
+		return 0;
+	k = tern_port_tx_burst(s->port, 0, m, n);
+	if (k < n)
+		rte_pktmbuf_free_bulk(m + k, n - k);
+	s->floor_rx += n;
+	s->floor_tx += k;
+	s->floor_refused += (uint64_t)(n - k);
+	return 1;
+}
+
+/*
  * A datagram to the peer's socket with UDP checksum 0, RFC 768's "none":
  * the form of testpmd's --tx-first frames (txonly writes no UDP checksum),
  * so that both sides of the A/B echo frames of the same form. Built here,
@@ -174,7 +224,7 @@ static int inject(struct loop_app *a, struct loop_side *s, const struct loop_sid
 
 		if (rte_pktmbuf_alloc_bulk(tern_mbuf_pool_mempool(a->pool), m, n) < 0)
 			return -ENOMEM;
-		if (a->o.udp_cksum) {
+		if (a->o.udp_cksum) { /* never with --floor: no socket */
 			for (uint16_t i = 0; i < n; i++)
 				memset(rte_pktmbuf_append(m[i], payload), 0x5a, payload);
 			k = tern_udp_sendto_burst(s->sock, m, n, peer->ip, a->o.port,
@@ -210,6 +260,10 @@ static uint64_t rx_total(const struct loop_app *a)
 	uint64_t sum = 0;
 
 	for (int i = 0; i < 2; i++) {
+		if (a->o.floor) {
+			sum += a->side[i].floor_rx;
+			continue;
+		}
 		tern_engine_stats(a->side[i].eng, &st);
 		sum += st.rx_packets;
 	}
@@ -271,7 +325,7 @@ static intptr_t main_task(void *arg)
 		tern_sched_stop(a->core);
 		return 0;
 	}
-	for (int i = 0; rc == 0 && i < 2; i++) {
+	for (int i = 0; rc == 0 && i < 2 && !a->o.floor; i++) {
 		rc = tern_task_spawn(echo_task, &a->side[i],
 				     &(struct tern_task_opts){ .name = "echo" }, &a->side[i].echo);
 		a->side[i].echo_made = rc == 0;
@@ -343,8 +397,13 @@ static int setup(struct loop_app *a)
 		if (a->side[i].port != NULL)
 			tern_port_mac(a->side[i].port, a->side[i].mac);
 	}
-	for (int i = 0; rc == 0 && i < 2; i++)
-		rc = engine_up(a, i);
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		if (!a->o.floor)
+			rc = engine_up(a, i);
+		else if ((rc = tern_sched_add_poller(a->core, &(struct tern_poller){
+				.name = "floor", .poll = floor_poll, .arg = &a->side[i] })) >= 0)
+			rc = 0; /* the poller's id */
+	}
 	return rc;
 }
 
@@ -359,8 +418,18 @@ static uint32_t teardown(struct loop_app *a)
 	for (int i = 1; i >= 0; i--)
 		tern_port_stop(a->side[i].port);
 	for (int i = 0; i < 2; i++) {
-		tern_engine_stats(a->side[i].eng, &a->side[i].final);
-		tern_engine_destroy(a->side[i].eng);
+		struct loop_side *s = &a->side[i];
+
+		if (s->eng == NULL) { /* --floor: the pollers' counts */
+			s->final = (struct tern_engine_stats){ .rx_packets = s->floor_rx,
+				.delivered = s->floor_rx, .tx_packets = s->floor_tx,
+				.tx_full = s->floor_refused };
+			s->echoed = s->floor_tx;
+			s->reply_refused = s->floor_refused;
+			continue;
+		}
+		tern_engine_stats(s->eng, &s->final);
+		tern_engine_destroy(s->eng);
 	}
 	tern_sched_destroy(a->core);
 	for (int i = 0; i < 2; i++)
@@ -425,7 +494,8 @@ static int parse_args(int argc, char **argv, struct loop_opts *o)
 	static const struct option lo[] = {
 		{ "socket", 1, NULL, 's' }, { "seconds", 1, NULL, 't' },
 		{ "inject", 1, NULL, 'i' }, { "size", 1, NULL, 'z' },
-		{ "port", 1, NULL, 'p' }, { "udp-cksum", 1, NULL, 'c' }, { NULL, 0, NULL, 0 },
+		{ "port", 1, NULL, 'p' }, { "udp-cksum", 1, NULL, 'c' }, { "floor", 0, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -441,6 +511,7 @@ static int parse_args(int argc, char **argv, struct loop_opts *o)
 		case 'i': o->inject = (uint32_t)v; break;
 		case 'z': o->size = (uint16_t)v; break;
 		case 'p': o->port = (uint16_t)v; break;
+		case 'f': o->floor = true; break;
 		case 'c':
 			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
 				return -EINVAL;
@@ -450,7 +521,8 @@ static int parse_args(int argc, char **argv, struct loop_opts *o)
 		}
 	}
 	if (optind != argc || o->socket == NULL || o->seconds == 0 || o->seconds > MAX_SECONDS ||
-	    o->inject == 0 || o->inject > 65536 || o->size < 60 || o->size > 1514 || o->port == 0)
+	    o->inject == 0 || o->inject > 65536 || o->size < 60 || o->size > 1514 || o->port == 0 ||
+	    (o->floor && o->udp_cksum))
 		return -EINVAL;
 	return 0;
 }
@@ -469,7 +541,8 @@ int main(int argc, char **argv)
 	argv[first - 1] = argv[0];
 	if (parse_args(argc - first + 1, argv + first - 1, &a.o) < 0) {
 		fprintf(stderr, "usage: %s [EAL args] -- --socket PATH [--seconds 1..%d] "
-			"[--inject N] [--size 60..1514] [--port N] [--udp-cksum on|off]\n", argv[0], MAX_SECONDS);
+			"[--inject N] [--size 60..1514] [--port N] [--udp-cksum on|off] "
+			"[--floor (with --udp-cksum off)]\n", argv[0], MAX_SECONDS);
 		tern_eal_destroy(a.eal);
 		return 2;
 	}
