@@ -54,6 +54,8 @@
 #include <tern/port.h>
 #include <tern/tern.h>
 
+#include "../echo_work.h"
+
 #define BURST 32
 #define LOOP_NS_PER_S 1000000000ull
 #define HDR_BYTES (14 + 20 + 8)   /* Ethernet, IPv4, UDP */
@@ -150,21 +152,9 @@ static int floor_poll(void *arg)
 	uint16_t n = tern_port_rx_burst(s->port, 0, m, BURST), k;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-		struct rte_ether_addr mac = eh->dst_addr;
-		uint32_t a = ip->src_addr;
-		uint16_t p = uh->src_port;
-
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
-		eh->dst_addr = eh->src_addr;
-		eh->src_addr = mac;
-		ip->src_addr = ip->dst_addr;
-		ip->dst_addr = a;
-		uh->src_port = uh->dst_port;
-		uh->dst_port = p;
+		echo_work_turn_around(m[i]);
 	}
 	if (n == 0)
 		return 0;
