@@ -49,10 +49,13 @@ struct eng_waiter {
 	struct eng_waiter *next, *prev;
 	struct eng_waitlist *wl;
 	struct tern_parked pk;
-	/* A receiver's own array (tern_udp_recv_burst), or NULL: the RX fast
-	 * path fills up to cap datagrams into it and wakes it with how many,
-	 * instead of queueing them for it to take (rx_fast.h). */
+	/* A receiver's own array: described datagrams (out, from
+	 * tern_udp_recv_burst) or bare mbufs (out_m, tern_udp_recv_mbufs), or
+	 * neither: the RX fast path fills up to cap datagrams into it and
+	 * wakes it with how many, instead of queueing them for it to take
+	 * (rx_fast.h). */
 	struct tern_udp_dgram *out;
+	struct rte_mbuf **out_m;
 	uint16_t cap;
 };
 
@@ -68,10 +71,11 @@ struct eng_waitlist {
 void eng_waitlist_init(struct eng_waitlist *wl);
 /* Awaits a wake-up: the waker's value (0 or -errno), or the token's error. */
 intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok);
-/* eng_wait() of a receiver that offers its array out[cap] for the RX path
- * to fill: then the waker's value is how many it filled (> 0). */
-intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16_t cap,
-		     tern_token_t tok);
+/* eng_wait() of a receiver that offers its array, out[cap] or out_m[cap]
+ * (one of them), for the RX path to fill: then the waker's value is how
+ * many it filled (> 0). */
+intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out,
+		     struct rte_mbuf **out_m, uint16_t cap, tern_token_t tok);
 void eng_wake_one(struct eng_waitlist *wl, intptr_t v);
 /* Wakes w, a waiter linked on wl, with v. */
 void eng_wake_waiter(struct eng_waitlist *wl, struct eng_waiter *w, intptr_t v);

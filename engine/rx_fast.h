@@ -120,7 +120,8 @@ static inline struct tern_udp_sock *eng_rx_fast_sock(const struct tern_engine *e
 struct eng_rx_run {
 	struct tern_udp_sock *s;  /* NULL: no run */
 	struct eng_waiter *w;     /* the receiver filled, or NULL: queued */
-	struct tern_udp_dgram *d; /* w's array */
+	struct tern_udp_dgram *d; /* w's array: described datagrams, */
+	struct rte_mbuf **mo;     /* or bare mbufs (d NULL) */
 	struct rte_mbuf **q;      /* s's queue and its mask, in registers:
 				   * the stores to each mbuf may alias *s */
 	uint32_t mask;
@@ -137,9 +138,10 @@ static inline void eng_rx_run_begin(struct eng_rx_run *r, struct tern_udp_sock *
 
 	r->s = s;
 	r->n = 0;
-	if (w != &s->waiters.head && w->out != NULL && s->head == s->tail) {
+	if (w != &s->waiters.head && (w->out != NULL || w->out_m != NULL) && s->head == s->tail) {
 		r->w = w;
 		r->d = w->out;
+		r->mo = w->out_m;
 		r->room = w->cap;
 		return;
 	}
@@ -208,10 +210,13 @@ static inline bool eng_rx_fast(struct tern_engine *eng, struct eng_rx_run *r, st
 	m->data_len = (uint16_t)(tlen + RTE_ETHER_HDR_LEN - ENG_HDRS);
 	m->pkt_len = tlen + RTE_ETHER_HDR_LEN - ENG_HDRS;
 	m->tx_offload = (m->tx_offload & ~ENG_LENS_MASK) | ENG_UDP_LENS;
-	if (r->w != NULL)
-		eng_dgram_fill(&r->d[r->n], m, frame + ENG_HDRS, frame + RTE_ETHER_HDR_LEN,
-			       (uint16_t)(tlen + RTE_ETHER_HDR_LEN - ENG_HDRS));
-	else
+	if (r->w != NULL) {
+		if (TERN_LIKELY(r->mo == NULL))
+			eng_dgram_fill(&r->d[r->n], m, frame + ENG_HDRS, frame + RTE_ETHER_HDR_LEN,
+				       (uint16_t)(tlen + RTE_ETHER_HDR_LEN - ENG_HDRS));
+		else
+			r->mo[r->n] = m;
+	} else
 		r->q[r->tail++ & r->mask] = m;
 	r->room--;
 	r->n++;

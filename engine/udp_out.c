@@ -273,8 +273,12 @@ static inline bool udp_reply_plain(const struct rte_mbuf *m, unsigned flags)
  * end of a chunk that filled a batch, so bursts leave whole, at least
  * ENG_BURST at a time.
  */
-uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
-			      uint16_t n, unsigned flags)
+/* The datagrams are d[] (tern_udp_reply_burst) or, when bare, the mbufs
+ * mv[] (tern_udp_reply_mbufs): each call site passes a constant bare and
+ * is compiled for one kind. */
+static inline __attribute__((always_inline)) uint16_t
+udp_reply_many(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
+	       struct rte_mbuf *const *mv, uint16_t n, unsigned flags, bool bare)
 {
 	struct tern_engine *eng;
 	uint16_t k = 0;
@@ -297,7 +301,7 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 		}
 		end = (uint16_t)(k + RTE_MIN((uint32_t)(n - k), ENG_TX_CAP - t));
 		for (; k < end; k++) {
-			struct rte_mbuf *m = d[k].m;
+			struct rte_mbuf *m = bare ? mv[k] : d[k].m;
 
 			if (TERN_LIKELY(udp_reply_plain(m, flags))) {
 				udp_swap_prepend(eng, m);
@@ -306,7 +310,16 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 				continue;
 			}
 			eng->tx_n = (uint16_t)t;
-			rc = udp_reply(s, &d[k], flags);
+			if (!bare) {
+				rc = udp_reply(s, &d[k], flags);
+			} else {
+				/* udp_reply() reads the mbuf alone: the
+				 * addresses come from the headers before its
+				 * data, as for a described datagram */
+				struct tern_udp_dgram one = { .m = m };
+
+				rc = udp_reply(s, &one, flags);
+			}
 			t = eng->tx_n;
 			/* the chunk ends here: a reply over the MTU took a slot
 			 * per fragment, so the next one is sized anew */
@@ -321,6 +334,18 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
 			break;
 	}
 	return k;
+}
+
+uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
+			      uint16_t n, unsigned flags)
+{
+	return udp_reply_many(s, d, NULL, n, flags, false);
+}
+
+uint16_t tern_udp_reply_mbufs(struct tern_udp_sock *s, struct rte_mbuf *const *m, uint16_t n,
+			      unsigned flags)
+{
+	return m != NULL ? udp_reply_many(s, NULL, m, n, flags, true) : 0;
 }
 
 /* Prepends IPv4 and UDP headers to the payload in m. */

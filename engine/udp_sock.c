@@ -153,7 +153,7 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 	 * queue", where another task may take what woke us before we run:
 	 * then we wait again. */
 	while (s->head == s->tail) {
-		intptr_t v = eng_wait_rx(&s->waiters, out, n, tok);
+		intptr_t v = eng_wait_rx(&s->waiters, out, NULL, n, tok);
 
 		if (v != 0)
 			return v;
@@ -167,6 +167,36 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 		udp_dgram(q[(head + i) & mask], &out[i]);
 	s->head = head + k;
 	return k;
+}
+
+intptr_t tern_udp_recv_mbufs(struct tern_udp_sock *s, struct rte_mbuf **out, uint16_t n,
+			     tern_token_t tok)
+{
+	uint32_t head;
+	uint16_t k;
+
+	if (s == NULL || out == NULL || n == 0)
+		return -EINVAL;
+	if (eng_serve_active(s))
+		return -EBUSY;
+	/* as tern_udp_recv_burst(), with nothing to describe */
+	while (s->head == s->tail) {
+		intptr_t v = eng_wait_rx(&s->waiters, NULL, out, n, tok);
+
+		if (v != 0)
+			return v;
+	}
+	head = s->head;
+	k = s->tail - head < n ? (uint16_t)(s->tail - head) : n;
+	for (uint16_t i = 0; i < k; i++)
+		out[i] = s->q[(head + i) & s->mask];
+	s->head = head + k;
+	return k;
+}
+
+void tern_udp_describe(struct rte_mbuf *m, struct tern_udp_dgram *d)
+{
+	udp_dgram(m, d);
 }
 
 intptr_t tern_udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, tern_token_t tok)

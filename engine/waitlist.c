@@ -51,10 +51,10 @@ static void waiter_withdraw(struct tern_parked *pk)
  * something (a datagram in the queue or in out[], a resolved address)
  * that must not be lost.
  */
-intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16_t cap,
-		     tern_token_t tok)
+intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out,
+		     struct rte_mbuf **out_m, uint16_t cap, tern_token_t tok)
 {
-	struct eng_waiter w = { .wl = wl, .out = out, .cap = cap };
+	struct eng_waiter w = { .wl = wl, .out = out, .out_m = out_m, .cap = cap };
 	intptr_t v;
 
 	/* Outside a task: -EPERM quietly (callers document it), before w is
@@ -71,7 +71,7 @@ intptr_t eng_wait_rx(struct eng_waitlist *wl, struct tern_udp_dgram *out, uint16
 
 intptr_t eng_wait(struct eng_waitlist *wl, tern_token_t tok)
 {
-	return eng_wait_rx(wl, NULL, 0, tok);
+	return eng_wait_rx(wl, NULL, NULL, 0, tok);
 }
 
 void eng_wake_waiter(struct eng_waitlist *wl, struct eng_waiter *w, intptr_t v)

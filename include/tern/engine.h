@@ -422,6 +422,31 @@ intptr_t tern_udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, tern
 intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
 			     uint16_t n, tern_token_t tok);
 
+/**
+ * tern_udp_recv_burst() without the descriptions: awaits at least one
+ * datagram, then takes up to @p n of those queued as bare mbufs. Each
+ * out[i]'s data is the UDP payload (data_len bytes, one segment unless it
+ * was reassembled from fragments); the Ethernet, IPv4 and UDP headers stay
+ * in the buffer just before it (l2_len, l3_len and l4_len set), where
+ * tern_udp_describe() reads the addresses and tern_udp_reply_mbufs() swaps
+ * them. For code that forwards or echoes bursts and reads few of the
+ * fields a tern_udp_dgram carries: on the one-core echo loop the
+ * descriptions cost about 2.5% of the rate (docs/benchmarks.md).
+ * @return the count taken (>= 1; each out[i] is then the caller's, to free
+ *   with rte_pktmbuf_free() or give back with tern_udp_reply_mbufs() or
+ *   tern_udp_sendto()), or the errors of tern_udp_recv().
+ */
+intptr_t tern_udp_recv_mbufs(struct tern_udp_sock *s, struct rte_mbuf **out, uint16_t n,
+			     tern_token_t tok);
+
+/**
+ * Describes @p m, a datagram tern_udp_recv_mbufs() returned whose data
+ * start the caller has not moved, into @p d (@p d->m is @p m; nothing
+ * changes owner). Its addresses and ports are read from the headers before
+ * the data.
+ */
+void tern_udp_describe(struct rte_mbuf *m, struct tern_udp_dgram *d);
+
 /** Flags of tern_udp_reply(). */
 enum tern_udp_reply_flags {
 	/** The payload and its length are as received: the UDP checksum, which
@@ -459,6 +484,17 @@ int tern_udp_reply(struct tern_udp_sock *s, const struct tern_udp_dgram *d, unsi
  */
 uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgram *d,
 			      uint16_t n, unsigned flags);
+
+/**
+ * tern_udp_reply_burst() for mbufs from tern_udp_recv_mbufs(), in order:
+ * each goes back where it came from, the addresses read from the headers
+ * before its data, whose start must be where the receive left it (the
+ * payload may change at its end unless TERN_UDP_REPLY_UNCHANGED is passed).
+ * @return how many were taken: m[0..k-1] now belong to the engine,
+ *   m[k..n-1] stay the caller's (as received); 0 when @p m is NULL.
+ */
+uint16_t tern_udp_reply_mbufs(struct tern_udp_sock *s, struct rte_mbuf *const *m, uint16_t n,
+			      unsigned flags);
 
 /**
  * Sends @p m (its data is the payload, one segment or a chain; it needs 42

@@ -833,13 +833,22 @@ struct burst_recv {
 	intptr_t rc;              /* what tern_udp_recv_burst returned */
 	struct tern_udp_dgram d[8];
 	bool done;
+	bool bare;                /* tern_udp_recv_mbufs, then each described */
 };
 
 static intptr_t burst_recv_task(void *arg)
 {
 	struct burst_recv *b = arg;
 
-	b->rc = tern_udp_recv_burst(b->s, b->d, b->cap, b->tok);
+	struct rte_mbuf *m[8];
+
+	if (!b->bare) {
+		b->rc = tern_udp_recv_burst(b->s, b->d, b->cap, b->tok);
+	} else {
+		b->rc = tern_udp_recv_mbufs(b->s, m, b->cap, b->tok);
+		for (intptr_t i = 0; i < b->rc; i++)
+			tern_udp_describe(m[i], &b->d[i]);
+	}
 	b->done = true;
 	return 0;
 }
@@ -896,7 +905,11 @@ static int sock_peek_poll(void *arg)
  * there. Each is described exactly as a queued one is, and every counter
  * comes out as if all ten had been queued.
  */
-static void test_rx_hands_burst_to_receivers(void **state)
+/* The same hand-off into a receiver of bare mbufs (tern_udp_recv_mbufs,
+ * b[0]) and one of descriptions (b[1]), and the queue's rest taken bare:
+ * each mbuf's data is the payload, its headers before it
+ * (tern_udp_describe). */
+static void rx_hands_burst(bool bare)
 {
 	struct burst_recv b[2] = { 0 };
 	struct tern_udp_sock_stats ss;
@@ -906,14 +919,14 @@ static void test_rx_hands_burst_to_receivers(void **state)
 	tern_task_t t[2];
 	int pid;
 
-	(void)state;
 	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
 	pk.s = s;
 	pid = tern_sched_add_poller(F.core, &(struct tern_poller){
 		.name = "peek", .poll = sock_peek_poll, .arg = &pk });
 	assert_true(pid >= 0);
 	for (int i = 0; i < 2; i++) {
-		b[i] = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 4 };
+		b[i] = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 4,
+					    .bare = bare && i == 0 };
 		spawn_burst_recv(&b[i], &t[i]);
 	}
 	eng_pump(&F); /* both wait */
@@ -936,11 +949,31 @@ static void test_rx_hands_burst_to_receivers(void **state)
 	tern_udp_sock_stats(s, &ss);
 	assert_int_equal(ss.rx, 10);
 	assert_int_equal(ss.queued, 2);
-	assert_int_equal(tern_udp_recv_burst(s, d, 8, TERN_TOKEN_NONE), 2);
+	if (!bare) {
+		assert_int_equal(tern_udp_recv_burst(s, d, 8, TERN_TOKEN_NONE), 2);
+	} else {
+		struct rte_mbuf *m[8];
+
+		assert_int_equal(tern_udp_recv_mbufs(s, m, 8, TERN_TOKEN_NONE), 2);
+		for (int i = 0; i < 2; i++)
+			tern_udp_describe(m[i], &d[i]);
+	}
 	check_dgrams(d, 2, 0x18, 5000, 18);
 	assert_int_equal(eng_stats(&F).udp_delivered, 10);
 	assert_int_equal(tern_udp_close(s), 0);
 	eng_assert_conserved(&F);
+}
+
+static void test_rx_hands_burst_to_receivers(void **state)
+{
+	(void)state;
+	rx_hands_burst(false);
+}
+
+static void test_rx_hands_burst_to_bare_receiver(void **state)
+{
+	(void)state;
+	rx_hands_burst(true);
 }
 
 /*
@@ -1021,7 +1054,7 @@ static int cancel_after_poll(void *arg)
  * nothing leaks. A receiver whose token fired first is left out: what
  * comes next is queued.
  */
-static void test_rx_handoff_then_cancel(void **state)
+static void rx_handoff_then_cancel(bool bare)
 {
 	struct cancel_after ca = { .armed = false };
 	struct burst_recv b = { 0 };
@@ -1030,13 +1063,12 @@ static void test_rx_handoff_then_cancel(void **state)
 	tern_task_t t;
 	int pid;
 
-	(void)state;
 	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
 	assert_int_equal(on_core(cancel_make_task, &ca.c), 0);
 	pid = tern_sched_add_poller(F.core, &(struct tern_poller){
 		.name = "cancel", .poll = cancel_after_poll, .arg = &ca });
 	assert_true(pid >= 0);
-	b = (struct burst_recv){ .s = s, .tok = tern_cancel_token(ca.c), .cap = 8 };
+	b = (struct burst_recv){ .s = s, .tok = tern_cancel_token(ca.c), .cap = 8, .bare = bare };
 	spawn_burst_recv(&b, &t);
 	eng_pump(&F);
 	assert_false(b.done);
@@ -1064,6 +1096,20 @@ static void test_rx_handoff_then_cancel(void **state)
 	assert_int_equal(on_core(cancel_dispose_task, &ca.c), 0);
 	assert_int_equal(tern_udp_close(s), 0);
 	eng_assert_conserved(&F);
+}
+
+static void test_rx_handoff_then_cancel(void **state)
+{
+	(void)state;
+	rx_handoff_then_cancel(false);
+}
+
+/* The same with a receiver of bare mbufs: a token fired after the hand-off
+ * returns the mbufs it holds. */
+static void test_rx_handoff_bare_then_cancel(void **state)
+{
+	(void)state;
+	rx_handoff_then_cancel(true);
 }
 
 /* Closes *s once armed, from a poller: between a receiver's wake-up and
@@ -1135,17 +1181,16 @@ static void test_close_between_wake_and_resume(void **state)
  * the TX buffer full it takes none and leaves each datagram as received,
  * and takes all of them once there is room.
  */
-static void test_reply_burst_mixed_and_full(void **state)
+static void reply_mixed_and_full(bool bare)
 {
 	struct tern_udp_sock *s;
 	struct tern_udp_dgram d[3];
-	struct rte_mbuf *m, *r[3];
+	struct rte_mbuf *m, *r[3], *mb[3];
 	struct rte_ipv4_hdr *ip = eng_frame(&F, &m, 24 + 8 + 5, RTE_ETHER_TYPE_IPV4);
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 24);
 	uint8_t before[3][HDRS + 4]; /* the IPv4 options datagram's are 46 bytes */
 	uint64_t tx_full;
 
-	(void)state;
 	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
 	assert_int_equal(tern_arp_add_static(F.eng, PEER_IP, peer_mac.addr_bytes), 0);
 	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x71));
@@ -1163,18 +1208,26 @@ static void test_reply_burst_mixed_and_full(void **state)
 	eng_peer_tx(&F, m);
 	eng_peer_tx(&F, eng_udp_frame(&F, 5002, 9, 18, 0x73));
 	eng_pump(&F);
-	assert_int_equal(tern_udp_recv_burst(s, d, 3, TERN_TOKEN_NONE), 3);
+	if (!bare) {
+		assert_int_equal(tern_udp_recv_burst(s, d, 3, TERN_TOKEN_NONE), 3);
+	} else {
+		assert_int_equal(tern_udp_recv_mbufs(s, mb, 3, TERN_TOKEN_NONE), 3);
+		for (int i = 0; i < 3; i++)
+			tern_udp_describe(mb[i], &d[i]);
+	}
 	fill_tx(s);
 	tx_full = eng_stats(&F).tx_full;
 	for (int i = 0; i < 3; i++)
 		memcpy(before[i], (char *)d[i].data - HDRS - 4, HDRS + 4);
-	assert_int_equal(tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 0);
+	assert_int_equal(bare ? tern_udp_reply_mbufs(s, mb, 3, TERN_UDP_REPLY_UNCHANGED) :
+				tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 0);
 	assert_int_equal(eng_stats(&F).tx_full, tx_full + 1);
 	for (int i = 0; i < 3; i++)
 		assert_memory_equal(before[i], (char *)d[i].data - HDRS - 4, HDRS + 4);
 	while (eng_peer_drain(&F) > 0)
 		eng_pump(&F);
-	assert_int_equal(tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 3);
+	assert_int_equal(bare ? tern_udp_reply_mbufs(s, mb, 3, TERN_UDP_REPLY_UNCHANGED) :
+				tern_udp_reply_burst(s, d, 3, TERN_UDP_REPLY_UNCHANGED), 3);
 	eng_pump(&F);
 	assert_int_equal(eng_peer_rx(&F, r, 3), 3);
 	for (int i = 0; i < 3; i++) {
@@ -1190,6 +1243,20 @@ static void test_reply_burst_mixed_and_full(void **state)
 	rte_pktmbuf_free_bulk(r, 3);
 	assert_int_equal(tern_udp_close(s), 0);
 	eng_assert_conserved(&F);
+}
+
+static void test_reply_burst_mixed_and_full(void **state)
+{
+	(void)state;
+	reply_mixed_and_full(false);
+}
+
+/* The same through tern_udp_recv_mbufs() and tern_udp_reply_mbufs(): the
+ * IPv4 options datagram takes the reply's slow path from a bare mbuf. */
+static void test_reply_mbufs_mixed_and_full(void **state)
+{
+	(void)state;
+	reply_mixed_and_full(true);
 }
 
 /*
@@ -1463,10 +1530,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_runs_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_run_wakes_one_per_datagram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_hands_burst_to_receivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_hands_burst_to_bare_receiver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_handoff_keeps_order_with_slow_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_handoff_then_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_handoff_bare_then_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_between_wake_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_mixed_and_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_mbufs_mixed_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_fragments_then_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frag_overlap_and_incomplete, setup, teardown),
