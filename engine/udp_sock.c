@@ -137,23 +137,28 @@ void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
 	udp_dgram(m, d);
 }
 
-intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
-			     uint16_t n, tern_token_t tok)
+/*
+ * Both receives: up to n datagrams into out[] (described) or out_m[]
+ * (bare), whichever is given. With the queue empty, the RX path fills the
+ * array itself and wakes us with how many (rx_fast.h); a wake-up of 0
+ * means "look in the queue", where another task may take what woke us
+ * before we run: then we wait again. Each call site passes one array as
+ * NULL and is compiled for the other.
+ */
+static inline __attribute__((always_inline)) intptr_t
+udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, struct rte_mbuf **out_m,
+	 uint16_t n, tern_token_t tok)
 {
 	struct rte_mbuf **q;
 	uint32_t head, mask;
 	uint16_t k;
 
-	if (s == NULL || out == NULL || n == 0)
+	if (s == NULL || (out == NULL && out_m == NULL) || n == 0)
 		return -EINVAL;
 	if (eng_serve_active(s))
 		return -EBUSY;
-	/* With the queue empty, the RX path fills out[] itself and wakes us
-	 * with how many (rx_fast.h); a wake-up of 0 means "look in the
-	 * queue", where another task may take what woke us before we run:
-	 * then we wait again. */
 	while (s->head == s->tail) {
-		intptr_t v = eng_wait_rx(&s->waiters, out, NULL, n, tok);
+		intptr_t v = eng_wait_rx(&s->waiters, out, out_m, n, tok);
 
 		if (v != 0)
 			return v;
@@ -163,35 +168,26 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 	mask = s->mask;
 	head = s->head;
 	k = s->tail - head < n ? (uint16_t)(s->tail - head) : n;
-	for (uint16_t i = 0; i < k; i++)
-		udp_dgram(q[(head + i) & mask], &out[i]);
+	for (uint16_t i = 0; i < k; i++) {
+		if (out != NULL)
+			udp_dgram(q[(head + i) & mask], &out[i]);
+		else
+			out_m[i] = q[(head + i) & mask];
+	}
 	s->head = head + k;
 	return k;
+}
+
+intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
+			     uint16_t n, tern_token_t tok)
+{
+	return out != NULL ? udp_recv(s, out, NULL, n, tok) : -EINVAL;
 }
 
 intptr_t tern_udp_recv_mbufs(struct tern_udp_sock *s, struct rte_mbuf **out, uint16_t n,
 			     tern_token_t tok)
 {
-	uint32_t head;
-	uint16_t k;
-
-	if (s == NULL || out == NULL || n == 0)
-		return -EINVAL;
-	if (eng_serve_active(s))
-		return -EBUSY;
-	/* as tern_udp_recv_burst(), with nothing to describe */
-	while (s->head == s->tail) {
-		intptr_t v = eng_wait_rx(&s->waiters, NULL, out, n, tok);
-
-		if (v != 0)
-			return v;
-	}
-	head = s->head;
-	k = s->tail - head < n ? (uint16_t)(s->tail - head) : n;
-	for (uint16_t i = 0; i < k; i++)
-		out[i] = s->q[(head + i) & s->mask];
-	s->head = head + k;
-	return k;
+	return out != NULL ? udp_recv(s, NULL, out, n, tok) : -EINVAL;
 }
 
 void tern_udp_describe(struct rte_mbuf *m, struct tern_udp_dgram *d)
