@@ -34,7 +34,8 @@
 # 5tswap does, on tern's drivers and scheduler. The job then also reports
 # F / B (what tern's port layer and loop cost against testpmd's) and A / F
 # (what the engine and the coroutine hand-off cost on top), so that a gap
-# in A / B can be placed. Needs --udp-cksum off.
+# in A / B can be placed. Needs --udp-cksum off. A failed F run is
+# reported and left out; it does not fail the job or void the A/B figure.
 #
 # --profile: each run is also sampled with `perf record -e cpu-clock` (no
 # hardware counters needed) on its forwarding thread for the seconds after
@@ -63,7 +64,7 @@ while [ $# -gt 0 ]; do
     --udp-cksum) cksum=$2; shift ;;
     --profile) profile=1 ;;
     --floor) floor=1 ;;
-    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
     *) echo "echo_1core: unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -227,7 +228,7 @@ for ((n = 1; n <= pairs; n++)); do
         else
             # a failed run is a problem of the job, not a run left unsaid
             printf '%d %s %s FAILED\n' "$n" "$side" "$start" >>"$tmp/runs"
-            status=1
+            [ "$side" = F ] || status=1 # F informs; it never voids the A/B figure
         fi
     done
 done
@@ -300,11 +301,12 @@ def profile(path, pps, cpu_share):
     return {k: round(v / 100 * cpu_share * 1e9 / pps, 2) for k, v in parts.items()}
 
 
-runs, problems = [], []
+runs, problems, floor_problems = [], [], []
 for line in open(runs_file):
     pair, side, start, path = line.split()
     if path == "FAILED":  # exited non-zero, crashed or too few samples
-        problems.append(f"run {pair}{side}: failed (see the log): left out")
+        (floor_problems if side == "F" else problems).append(
+            f"run {pair}{side}: failed (see the log): left out")
         runs.append({"pair": int(pair), "side": side, "start": float(start),
                      "failed": True, "rx_pps": None})
         continue
@@ -318,7 +320,8 @@ for line in open(runs_file):
         run["summary"] = extra
         run["cpu_share"] = extra.get("cpu_share") if extra else None
         if extra is None or not extra.get("ok"):
-            problems.append(f"run {pair}{side}: not clean (drops, leak or conservation): left out")
+            (floor_problems if side == "F" else problems).append(
+                f"run {pair}{side}: not clean (drops, leak or conservation): left out")
             run["rx_pps"] = None
     else:
         run.update(extra)
@@ -362,13 +365,15 @@ for key, num, den in (("floor_over_b", "F", "B"), ("a_over_floor", "A", "F")):
         floor[key] = {"median": statistics.median(r), "min": min(r), "max": max(r), "pairs": len(r)}
 if floor:
     floor["median_f_pps"] = statistics.median(by[n]["F"] for n in by if "F" in by[n])
+if floor or floor_problems:
+    floor["problems"] = floor_problems
     res["floor"] = floor
 if ratios:
     res.update(median_ratio=statistics.median(ratios), min_ratio=min(ratios),
                max_ratio=max(ratios),
                median_a_pps=statistics.median(p["A"] for p in pairs),
                median_b_pps=statistics.median(p["B"] for p in pairs))
-for p in problems:
+for p in problems + floor_problems:
     print("echo_1core: " + p, file=sys.stderr)
 for r in runs:
     if r["rx_pps"]:

@@ -425,9 +425,10 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
 /**
  * tern_udp_recv_burst() without the descriptions: awaits at least one
  * datagram, then takes up to @p n of those queued as bare mbufs. Each
- * out[i]'s data is the UDP payload (data_len bytes, one segment unless it
- * was reassembled from fragments); the Ethernet, IPv4 and UDP headers stay
- * in the buffer just before it (l2_len, l3_len and l4_len set), where
+ * out[i]'s data is the UDP payload, in one segment (data_len bytes; a
+ * datagram reassembled from fragments is made one); the Ethernet, IPv4 and
+ * UDP headers stay in the buffer just before it (l2_len, l3_len and l4_len
+ * set), where
  * tern_udp_describe() reads the addresses and tern_udp_reply_mbufs() swaps
  * them. For code that forwards or echoes bursts and reads few of the
  * fields a tern_udp_dgram carries: on the one-core echo loop the
@@ -490,8 +491,12 @@ uint16_t tern_udp_reply_burst(struct tern_udp_sock *s, const struct tern_udp_dgr
  * each goes back where it came from, the addresses read from the headers
  * before its data, whose start must be where the receive left it (the
  * payload may change at its end unless TERN_UDP_REPLY_UNCHANGED is passed).
+ * @p s must be the socket that received them (not NULL).
  * @return how many were taken: m[0..k-1] now belong to the engine,
- *   m[k..n-1] stay the caller's (as received); 0 when @p m is NULL.
+ *   m[k..n-1] stay the caller's (as received); 0 when @p m is NULL. Fewer
+ *   than @p n: the TX buffer was full, or m[k] could not be sent (the
+ *   reasons tern_udp_reply() returns); retrying m[k] alone with
+ *   tern_udp_describe() and tern_udp_reply() tells which.
  */
 uint16_t tern_udp_reply_mbufs(struct tern_udp_sock *s, struct rte_mbuf *const *m, uint16_t n,
 			      unsigned flags);

@@ -1082,7 +1082,7 @@ static void rx_handoff_then_cancel(bool bare)
 	check_dgrams(b.d, 2, 0x31, 5000, 18);
 	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
 	/* the token has fired: this receiver returns at once, linked nowhere */
-	b = (struct burst_recv){ .s = s, .tok = tern_cancel_token(ca.c), .cap = 8 };
+	b = (struct burst_recv){ .s = s, .tok = tern_cancel_token(ca.c), .cap = 8, .bare = bare };
 	spawn_burst_recv(&b, &t);
 	eng_pump(&F);
 	assert_true(b.done);
@@ -1110,6 +1110,69 @@ static void test_rx_handoff_bare_then_cancel(void **state)
 {
 	(void)state;
 	rx_handoff_then_cancel(true);
+}
+
+/*
+ * tern_udp_recv_mbufs() beside the slow path: a bare receiver gets the
+ * fast datagram by hand-off; an IPv4-options datagram (the layered path)
+ * and the one after it wait in the queue and come out of it bare, each
+ * with its data at the payload and its header lengths as received; their
+ * replies through tern_udp_reply_mbufs() go back to the sender. And the
+ * errors: -EINVAL, -EPERM outside a task with nothing queued.
+ */
+static void test_recv_mbufs_slow_path_and_errors(void **state)
+{
+	static const uint8_t l3[2] = { 24, 20 };
+	struct burst_recv b = { 0 };
+	struct tern_udp_sock *s;
+	struct rte_mbuf *m[8], *r[2];
+	tern_task_t t;
+
+	(void)state;
+	assert_int_equal(tern_udp_bind(F.eng, 9, NULL, &s), 0);
+	assert_int_equal(tern_udp_recv_mbufs(NULL, m, 1, TERN_TOKEN_NONE), -EINVAL);
+	assert_int_equal(tern_udp_recv_mbufs(s, NULL, 1, TERN_TOKEN_NONE), -EINVAL);
+	assert_int_equal(tern_udp_recv_mbufs(s, m, 0, TERN_TOKEN_NONE), -EINVAL);
+	assert_int_equal(tern_udp_recv_mbufs(s, m, 8, TERN_TOKEN_NONE), -EPERM);
+	assert_int_equal(tern_udp_reply_mbufs(s, NULL, 2, 0), 0);
+	b = (struct burst_recv){ .s = s, .tok = TERN_TOKEN_NONE, .cap = 8, .bare = true };
+	spawn_burst_recv(&b, &t);
+	eng_pump(&F);
+	eng_peer_tx(&F, eng_udp_frame(&F, 5000, 9, 18, 0x51));
+	eng_peer_tx(&F, eng_udp_frame_opts(&F, 5001, 9, 18, 0x52));
+	eng_peer_tx(&F, eng_udp_frame(&F, 5002, 9, 18, 0x53));
+	eng_pump(&F);
+	assert_true(b.done);
+	assert_int_equal(b.rc, 1);
+	assert_int_equal(b.d[0].m->l3_len, 20);
+	check_dgrams(b.d, 1, 0x51, 5000, 18);
+	assert_int_equal(tern_task_await(t, TERN_TOKEN_NONE), 0);
+	assert_int_equal(tern_udp_recv_mbufs(s, m, 8, TERN_TOKEN_NONE), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(m[i]->nb_segs, 1);
+		assert_int_equal(m[i]->l2_len, 14);
+		assert_int_equal(m[i]->l3_len, l3[i]);
+		assert_int_equal(m[i]->l4_len, 8);
+		assert_int_equal(rte_pktmbuf_data_len(m[i]), 18);
+		assert_int_equal(rte_pktmbuf_mtod(m[i], const uint8_t *)[0], 0x52 + i);
+	}
+	assert_int_equal(tern_udp_reply_mbufs(s, m, 2, TERN_UDP_REPLY_UNCHANGED), 2);
+	eng_pump(&F);
+	assert_int_equal(eng_peer_rx(&F, r, 2), 2);
+	for (int i = 0; i < 2; i++) {
+		struct rte_ipv4_hdr *ip = eng_ip_of(r[i]);
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)((uint8_t *)ip + 20);
+
+		assert_int_equal(ip->version_ihl, RTE_IPV4_VHL_DEF);
+		assert_int_equal(rte_be_to_cpu_32(ip->dst_addr), PEER_IP);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		assert_int_equal(__rte_ipv4_udptcp_cksum(ip, uh), 0xffff);
+		assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 5001 + i);
+		assert_int_equal(((const uint8_t *)(uh + 1))[0], 0x52 + i);
+	}
+	rte_pktmbuf_free_bulk(r, 2);
+	assert_int_equal(tern_udp_close(s), 0);
+	eng_assert_conserved(&F);
 }
 
 /* Closes *s once armed, from a poller: between a receiver's wake-up and
@@ -1534,6 +1597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_handoff_keeps_order_with_slow_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_handoff_then_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_handoff_bare_then_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_mbufs_slow_path_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_between_wake_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_burst_mixed_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_mbufs_mixed_and_full, setup, teardown),

@@ -121,6 +121,7 @@ static void test_serve_handlers_await_a_timer(void **state)
 		&(struct tern_udp_serve_opts){ .max_handlers = 4 }), 0);
 	assert_int_equal(tern_udp_serve(s, sleepy_echo, NULL, NULL), -EBUSY);
 	assert_int_equal(tern_udp_recv(s, &d, TERN_TOKEN_NONE), -EBUSY);
+	assert_int_equal(tern_udp_recv_mbufs(s, &d.m, 1, TERN_TOKEN_NONE), -EBUSY);
 	send_n(3);
 	eng_pump(&F);
 	/* Three handlers, each its own task, all asleep: nothing answered yet. */
