@@ -428,9 +428,8 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
  * out[i]'s data is the UDP payload, in one segment (data_len bytes; a
  * datagram reassembled from fragments is made one); the Ethernet, IPv4 and
  * UDP headers stay in the buffer just before it (l2_len, l3_len and l4_len
- * set), where
- * tern_udp_describe() reads the addresses and tern_udp_reply_mbufs() swaps
- * them. For code that forwards or echoes bursts and reads few of the
+ * set), where tern_udp_describe() reads the addresses and
+ * tern_udp_reply_mbufs() swaps them. For code that forwards or echoes bursts and reads few of the
  * fields a tern_udp_dgram carries: on the one-core echo loop the
  * descriptions cost about 2.5% of the rate (docs/benchmarks.md).
  * @return the count taken (>= 1; each out[i] is then the caller's, to free
