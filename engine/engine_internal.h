@@ -49,11 +49,11 @@ struct eng_waiter {
 	struct eng_waiter *next, *prev;
 	struct eng_waitlist *wl;
 	struct tern_parked pk;
-	/* A receiver's own array: described datagrams (out, from
-	 * tern_udp_recv_burst) or bare mbufs (out_m, tern_udp_recv_mbufs), or
-	 * neither: the RX fast path fills up to cap datagrams into it and
-	 * wakes it with how many, instead of queueing them for it to take
-	 * (rx_fast.h). */
+	/* A receiver's own array of cap (> 0) datagrams: described (out,
+	 * from tern_udp_recv_burst) or bare mbufs (out_m,
+	 * tern_udp_recv_mbufs); cap 0: none (eng_wait). The RX fast path
+	 * fills it and wakes the receiver with how many, instead of queueing
+	 * the datagrams for it to take (rx_fast.h). */
 	struct tern_udp_dgram *out;
 	struct rte_mbuf **out_m;
 	uint16_t cap;
@@ -338,7 +338,6 @@ void eng_icmp_port_unreach(struct tern_engine *eng, struct rte_mbuf *m,
 void eng_udp_in(struct tern_engine *eng, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		bool bcast);
 void eng_udp_close_all(struct tern_engine *eng);
-void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d);
 
 /* udp_serve.c: a handler task per datagram. */
 /* Starts handlers for what s queued; once stopped, wakes up to @p arrived

@@ -138,7 +138,7 @@ static inline void eng_rx_run_begin(struct eng_rx_run *r, struct tern_udp_sock *
 
 	r->s = s;
 	r->n = 0;
-	if (w != &s->waiters.head && (w->out != NULL || w->out_m != NULL) && s->head == s->tail) {
+	if (w != &s->waiters.head && w->cap != 0 && s->head == s->tail) {
 		r->w = w;
 		r->d = w->out;
 		r->mo = w->out_m;

@@ -99,7 +99,7 @@ void eng_serve_kick(struct eng_serve *sv, uint32_t arrived)
 	while (sv->free != NULL && s->head != s->tail) {
 		struct serve_slot *sl = sv->free;
 
-		eng_udp_dgram(s->q[s->head & s->mask], &sl->d);
+		tern_udp_describe(s->q[s->head & s->mask], &sl->d);
 		if (tern_task_spawn(serve_task, sl, &o, NULL) < 0) {
 			s->st.serve_spawn_failed++;
 			return;

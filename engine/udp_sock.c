@@ -132,18 +132,14 @@ static inline void udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
 		       rte_pktmbuf_data_len(m));
 }
 
-void eng_udp_dgram(struct rte_mbuf *m, struct tern_udp_dgram *d)
-{
-	udp_dgram(m, d);
-}
-
 /*
  * Both receives: up to n datagrams into out[] (described) or out_m[]
- * (bare), whichever is given. With the queue empty, the RX path fills the
- * array itself and wakes us with how many (rx_fast.h); a wake-up of 0
- * means "look in the queue", where another task may take what woke us
- * before we run: then we wait again. Each call site passes one array as
- * NULL and is compiled for the other.
+ * (bare). Each call site passes the other array as a constant NULL: a
+ * NULL array of its own kind is then -EINVAL, and the tests of which kind
+ * fold away. With the queue empty, the RX path fills the array itself and
+ * wakes us with how many (rx_fast.h); a wake-up of 0 means "look in the
+ * queue", where another task may take what woke us before we run: then we
+ * wait again.
  */
 static inline __attribute__((always_inline)) intptr_t
 udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, struct rte_mbuf **out_m,
@@ -181,13 +177,13 @@ udp_recv(struct tern_udp_sock *s, struct tern_udp_dgram *out, struct rte_mbuf **
 intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out,
 			     uint16_t n, tern_token_t tok)
 {
-	return out != NULL ? udp_recv(s, out, NULL, n, tok) : -EINVAL;
+	return udp_recv(s, out, NULL, n, tok);
 }
 
 intptr_t tern_udp_recv_mbufs(struct tern_udp_sock *s, struct rte_mbuf **out, uint16_t n,
 			     tern_token_t tok)
 {
-	return out != NULL ? udp_recv(s, NULL, out, n, tok) : -EINVAL;
+	return udp_recv(s, NULL, out, n, tok);
 }
 
 void tern_udp_describe(struct rte_mbuf *m, struct tern_udp_dgram *d)

@@ -429,9 +429,10 @@ intptr_t tern_udp_recv_burst(struct tern_udp_sock *s, struct tern_udp_dgram *out
  * datagram reassembled from fragments is made one); the Ethernet, IPv4 and
  * UDP headers stay in the buffer just before it (l2_len, l3_len and l4_len
  * set), where tern_udp_describe() reads the addresses and
- * tern_udp_reply_mbufs() swaps them. For code that forwards or echoes bursts and reads few of the
- * fields a tern_udp_dgram carries: on the one-core echo loop the
- * descriptions cost about 2.5% of the rate (docs/benchmarks.md).
+ * tern_udp_reply_mbufs() swaps them. For code that forwards or echoes
+ * bursts and reads few of the fields a tern_udp_dgram carries: on the
+ * one-core echo loop the descriptions cost about 2.5% of the rate
+ * (docs/benchmarks.md).
  * @return the count taken (>= 1; each out[i] is then the caller's, to free
  *   with rte_pktmbuf_free() or give back with tern_udp_reply_mbufs() or
  *   tern_udp_sendto()), or the errors of tern_udp_recv().
