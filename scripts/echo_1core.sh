@@ -102,7 +102,8 @@ trap cleanup EXIT
 # by itself after --seconds (bounded here all the same).
 # F (--floor) is the same program without its engines: run_a N F.
 run_a() {
-    local n=$1 side=${2:-A} prefix=tern_1c_${2:-A}_$$_$1 rc=0 child mode=()
+    local n=$1 side=${2:-A} rc=0 child mode=()
+    local prefix=tern_1c_${side}_$$_$n
     prefixes+=("$prefix")
     [ "$side" = F ] && mode=(--floor)
     timeout -s KILL $((seconds + 30)) "$loop" -l "$cpu" --no-pci --file-prefix "$prefix" -- \

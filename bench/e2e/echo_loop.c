@@ -81,10 +81,9 @@ struct loop_side {
 	struct tern_udp_sock *sock;
 	uint32_t ip;
 	uint8_t mac[6];
-	uint64_t echoed, reply_refused, injected;
+	uint64_t echoed, reply_refused, injected; /* --floor: its poller's too */
 	tern_task_t echo;
 	bool echo_made;
-	uint64_t floor_rx, floor_tx, floor_refused; /* --floor's counts */
 	struct tern_engine_stats final;
 };
 
@@ -162,9 +161,8 @@ static int floor_poll(void *arg)
 	k = tern_port_tx_burst(s->port, 0, m, n);
 	if (k < n)
 		rte_pktmbuf_free_bulk(m + k, n - k);
-	s->floor_rx += n;
-	s->floor_tx += k;
-	s->floor_refused += (uint64_t)(n - k);
+	s->echoed += k;
+	s->reply_refused += (uint64_t)(n - k);
 	return 1;
 }
 
@@ -251,8 +249,8 @@ static uint64_t rx_total(const struct loop_app *a)
 	uint64_t sum = 0;
 
 	for (int i = 0; i < 2; i++) {
-		if (a->o.floor) {
-			sum += a->side[i].floor_rx;
+		if (a->o.floor) { /* every frame received was echoed or refused */
+			sum += a->side[i].echoed + a->side[i].reply_refused;
 			continue;
 		}
 		tern_engine_stats(a->side[i].eng, &st);
@@ -412,11 +410,10 @@ static uint32_t teardown(struct loop_app *a)
 		struct loop_side *s = &a->side[i];
 
 		if (s->eng == NULL) { /* --floor: the pollers' counts */
-			s->final = (struct tern_engine_stats){ .rx_packets = s->floor_rx,
-				.delivered = s->floor_rx, .tx_packets = s->floor_tx,
-				.tx_full = s->floor_refused };
-			s->echoed = s->floor_tx;
-			s->reply_refused = s->floor_refused;
+			uint64_t rx = s->echoed + s->reply_refused;
+
+			s->final = (struct tern_engine_stats){ .rx_packets = rx, .delivered = rx,
+				.tx_packets = s->echoed, .tx_full = s->reply_refused };
 			continue;
 		}
 		tern_engine_stats(s->eng, &s->final);
